@@ -1,0 +1,73 @@
+using System.ComponentModel;
+using System.Numerics.Tensors;
+
+namespace StaticNets;
+
+/// <summary>
+/// Argument checks used by generated code and the runtime. Each throws with a message that
+/// names the argument, what it held and what was expected.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Guard
+{
+    /// <summary>Throws unless 1 ≤ <paramref name="batchSize"/> ≤ <paramref name="maxBatchSize"/>.</summary>
+    public static void BatchSize(int batchSize, int maxBatchSize, string network)
+    {
+        if (batchSize < 1 || batchSize > maxBatchSize)
+            ThrowBatchSize(batchSize, maxBatchSize, network);
+    }
+
+    /// <summary>Throws unless <paramref name="length"/> equals <paramref name="expected"/>.</summary>
+    public static void Length(int length, int expected, string argument, string what)
+    {
+        if (length != expected)
+            ThrowLength(length, expected, argument, what);
+    }
+
+    /// <summary>Throws if any value is NaN or infinite, naming the first such index.</summary>
+    public static void Finite(ReadOnlySpan<float> values, string argument)
+    {
+        // Any NaN or infinity makes the sum non-finite, so one vectorized pass clears the common case;
+        // only a non-finite sum (a bad value, or finite values that overflow) pays for the scan.
+        if (float.IsFinite(TensorPrimitives.Sum(values)))
+            return;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+                ThrowNotFinite(values[i], i, argument);
+        }
+    }
+
+    /// <summary>Throws unless every label is in [0, <paramref name="classes"/>).</summary>
+    public static void Labels(ReadOnlySpan<int> labels, int classes, string argument)
+    {
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)classes)
+                throw new ArgumentOutOfRangeException(argument,
+                    $"{argument}[{i}] is {labels[i]}; class labels must be in [0, {classes - 1}] for a network with {classes} outputs.");
+        }
+    }
+
+    /// <summary>Throws unless every value is in [0, 1] (targets of binary cross-entropy).</summary>
+    public static void Probabilities(ReadOnlySpan<float> values, string argument)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            float v = values[i];
+            if (!(v >= 0f && v <= 1f))
+                throw new ArgumentOutOfRangeException(argument,
+                    $"{argument}[{i}] is {v}; binary cross-entropy targets must be in [0, 1].");
+        }
+    }
+
+    private static void ThrowBatchSize(int batchSize, int maxBatchSize, string network) =>
+        throw new ArgumentOutOfRangeException(nameof(batchSize),
+            $"batchSize is {batchSize}; {network} was constructed with maxBatchSize {maxBatchSize}, so it must be in [1, {maxBatchSize}]. Pass a larger maxBatchSize to the constructor to run larger batches.");
+
+    private static void ThrowLength(int length, int expected, string argument, string what) =>
+        throw new ArgumentException($"{argument} has {length} values; expected {expected} ({what}).", argument);
+
+    private static void ThrowNotFinite(float value, int index, string argument) =>
+        throw new ArgumentException($"{argument}[{index}] is {value}; values must be finite (no NaN or infinity).", argument);
+}

@@ -1,0 +1,83 @@
+namespace StaticNets;
+
+/// <summary>
+/// What every generated network offers: sizes, the parameter block and inference.
+/// Generated classes implement it; the runtime (initializers, optimizers, trainer, files)
+/// works only through it, so it needs no knowledge of layers.
+/// </summary>
+public interface INetwork
+{
+    /// <summary>Features per input sample.</summary>
+    int InputSize { get; }
+
+    /// <summary>Values per output sample.</summary>
+    int OutputSize { get; }
+
+    /// <summary>The largest batch the workspace was sized for at construction.</summary>
+    int MaxBatchSize { get; }
+
+    /// <summary>The loss the network was declared with.</summary>
+    Loss Loss { get; }
+
+    /// <summary>Layer kinds and sizes in order, e.g. <c>Input(2) Dense(16) Tanh Dense(1) -> MeanSquaredError</c>.</summary>
+    string Architecture { get; }
+
+    /// <summary>Every learnable parameter in one contiguous block (see <see cref="ParameterTensors"/> for the layout).</summary>
+    Span<float> Parameters { get; }
+
+    /// <summary>Where each named tensor lives in <see cref="Parameters"/>.</summary>
+    ReadOnlySpan<ParameterTensor> ParameterTensors { get; }
+
+    /// <summary>One sample: <paramref name="input"/> has InputSize values, <paramref name="output"/> OutputSize.</summary>
+    void Predict(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>
+    /// <paramref name="batchSize"/> samples stored row after row; at most <see cref="MaxBatchSize"/>.
+    /// Uses the network's workspace, so one network must not run two batches at once.
+    /// </summary>
+    void PredictBatch(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize);
+}
+
+/// <summary>A network declared with a loss: it computes gradients for training.</summary>
+public interface ITrainableNetwork : INetwork
+{
+    /// <summary>Gradient of the mean loss for every parameter; same layout as <see cref="INetwork.Parameters"/>.</summary>
+    Span<float> Gradients { get; }
+
+    /// <summary>
+    /// Forward and backward over a batch with integer class labels (<see cref="Loss.SoftmaxCrossEntropy"/>):
+    /// overwrites <see cref="Gradients"/> and returns the mean loss. When <paramref name="inputGradients"/>
+    /// is not empty it receives d(loss)/d(inputs) (batchSize × InputSize values).
+    /// </summary>
+    float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int batchSize, Span<float> inputGradients = default);
+
+    /// <summary>As the label overload, for float targets (<see cref="Loss.MeanSquaredError"/>, <see cref="Loss.SigmoidBinaryCrossEntropy"/>).</summary>
+    float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, Span<float> inputGradients = default);
+
+    /// <summary>Mean loss of a batch with integer class labels, forward only (inference mode).</summary>
+    float ComputeLoss(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int batchSize);
+
+    /// <summary>Mean loss of a batch with float targets, forward only (inference mode).</summary>
+    float ComputeLoss(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize);
+}
+
+/// <summary>What a parameter tensor is for; optimizers use it (e.g. no weight decay on biases).</summary>
+public enum ParameterKind
+{
+    /// <summary>A weight matrix.</summary>
+    Weight,
+    /// <summary>A bias vector.</summary>
+    Bias,
+}
+
+/// <summary>A named tensor inside the parameter block, stored row-major [Rows, Columns].</summary>
+/// <param name="Name">PyTorch-style name, e.g. <c>dense1.weight</c>.</param>
+/// <param name="Offset">First element in the parameter block.</param>
+/// <param name="Rows">Rows (output features for a weight).</param>
+/// <param name="Columns">Columns (input features for a weight; 1 for a vector).</param>
+/// <param name="Kind">What it is for.</param>
+public readonly record struct ParameterTensor(string Name, int Offset, int Rows, int Columns, ParameterKind Kind)
+{
+    /// <summary>Rows × Columns.</summary>
+    public int Length => Rows * Columns;
+}

@@ -1,0 +1,105 @@
+using System.Runtime.CompilerServices;
+
+namespace StaticNets;
+
+/// <summary>
+/// Deterministic random numbers: xoshiro256** seeded through SplitMix64. The same seed gives the
+/// same sequence on every machine and .NET version (unlike <see cref="System.Random"/>), which
+/// makes initialization, shuffling and dropout reproducible.
+/// </summary>
+public sealed class Rng
+{
+    private ulong _s0, _s1, _s2, _s3;
+    private double _spareNormal;
+    private bool _hasSpare;
+
+    /// <summary>A generator whose sequence is fixed by <paramref name="seed"/>.</summary>
+    public Rng(ulong seed)
+    {
+        ulong x = seed;
+        _s0 = SplitMix64(ref x);
+        _s1 = SplitMix64(ref x);
+        _s2 = SplitMix64(ref x);
+        _s3 = SplitMix64(ref x);
+    }
+
+    /// <summary>64 uniformly random bits.</summary>
+    public ulong NextUInt64()
+    {
+        ulong result = RotateLeft(_s1 * 5, 7) * 9;
+        ulong t = _s1 << 17;
+        _s2 ^= _s0;
+        _s3 ^= _s1;
+        _s1 ^= _s2;
+        _s0 ^= _s3;
+        _s2 ^= t;
+        _s3 = RotateLeft(_s3, 45);
+        return result;
+    }
+
+    /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Uniform in [0, 1) with 24 random bits.</summary>
+    public float NextSingle() => (NextUInt64() >> 40) * (1f / (1 << 24));
+
+    /// <summary>Uniform integer in [0, <paramref name="bound"/>), without modulo bias (Lemire's method).</summary>
+    public int NextInt(int bound)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bound);
+        ulong m = (ulong)(uint)NextUInt64() * (uint)bound;
+        uint low = (uint)m;
+        if (low < (uint)bound)
+        {
+            uint threshold = (uint)-bound % (uint)bound;
+            while (low < threshold)
+            {
+                m = (ulong)(uint)NextUInt64() * (uint)bound;
+                low = (uint)m;
+            }
+        }
+        return (int)(m >> 32);
+    }
+
+    /// <summary>Standard normal (Marsaglia's polar method; pairs are cached).</summary>
+    public double NextNormal()
+    {
+        if (_hasSpare)
+        {
+            _hasSpare = false;
+            return _spareNormal;
+        }
+        double u, v, s;
+        do
+        {
+            u = 2.0 * NextDouble() - 1.0;
+            v = 2.0 * NextDouble() - 1.0;
+            s = u * u + v * v;
+        } while (s >= 1.0 || s == 0.0);
+        double f = Math.Sqrt(-2.0 * Math.Log(s) / s);
+        _spareNormal = v * f;
+        _hasSpare = true;
+        return u * f;
+    }
+
+    /// <summary>Shuffles <paramref name="values"/> in place (Fisher–Yates).</summary>
+    public void Shuffle<T>(Span<T> values)
+    {
+        for (int i = values.Length - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (values[i], values[j]) = (values[j], values[i]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
+
+    private static ulong SplitMix64(ref ulong x)
+    {
+        ulong z = x += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}
