@@ -54,6 +54,13 @@ public interface ITrainableNetwork : INetwork
     /// <summary>As the label overload, for float targets (<see cref="Loss.MeanSquaredError"/>, <see cref="Loss.SigmoidBinaryCrossEntropy"/>).</summary>
     float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, Span<float> inputGradients = default);
 
+    /// <summary>
+    /// The last layer's raw values (logits for the cross-entropy losses) from the most recent
+    /// <c>ComputeGradients</c>, <c>ComputeLoss</c> or <c>PredictBatch</c>: batch × OutputSize values.
+    /// Metrics such as accuracy read them without a second forward pass.
+    /// </summary>
+    ReadOnlySpan<float> BatchOutputs { get; }
+
     /// <summary>Mean loss of a batch with integer class labels, forward only (inference mode).</summary>
     float ComputeLoss(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int batchSize);
 

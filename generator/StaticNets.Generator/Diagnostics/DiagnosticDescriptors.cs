@@ -1,0 +1,80 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace StaticNets.Generator.Diagnostics;
+
+/// <summary>Every diagnostic the generator reports. Ids are stable; list new ones in AnalyzerReleases.Unshipped.md.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "StaticNets";
+
+    public static readonly DiagnosticDescriptor MissingInput = new(
+        "SN0001", "Network has no [Input]",
+        "Network '{0}' has no [Input(size)]: add one as the first layer attribute to say how many features a sample has",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NonPositiveSize = new(
+        "SN0002", "Layer size out of range",
+        "[{0}] has {1} {2}; it must be at least {3}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ClassNotPartial = new(
+        "SN0003", "Network class is not partial",
+        "Network class '{0}' must be declared 'partial' so the generator can add its members",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = new(
+        "SN0004", "Type containing a network is not partial",
+        "'{0}' contains network class '{1}' and must be declared 'partial' too",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LossDoesNotFitOutput = new(
+        "SN0005", "Loss does not fit the output layer",
+        "Loss.{0} does not fit this network's output: {1}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayerOutOfPlace = new(
+        "SN0006", "Layer out of place",
+        "[{0}] cannot stand here: {1}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidArgument = new(
+        "SN0007", "Invalid layer argument",
+        "[{0}] has {1} = {2}; {3}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NoLayers = new(
+        "SN0008", "Network has no layers",
+        "Network '{0}' has only an [Input]; add at least one [Dense(units)] after it",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayersSplitAcrossDeclarations = new(
+        "SN0009", "Layer attributes on another partial declaration",
+        "[{0}] is on a different partial declaration of '{1}' than [Network]; put all layer attributes on the declaration with [Network] so their order is defined",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NetworkTooLarge = new(
+        "SN0010", "Network too large",
+        "Network '{0}' needs {1} {2}; at most {3} are supported",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor GenericNetwork = new(
+        "SN0011", "Generic network class",
+        "Network class '{0}' is generic; networks must be non-generic classes (their sizes are fixed at compile time)",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InternalError = new(
+        "SN9999", "StaticNets generator failed",
+        "The StaticNets generator failed on '{0}': {1}. Please report this with the network's attributes.",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> ById = new[]
+    {
+        MissingInput, NonPositiveSize, ClassNotPartial, ContainingTypeNotPartial, LossDoesNotFitOutput, LayerOutOfPlace,
+        InvalidArgument, NoLayers, LayersSplitAcrossDeclarations, NetworkTooLarge, GenericNetwork, InternalError,
+    }.ToDictionary(d => d.Id);
+
+    public static Diagnostic ToDiagnostic(Model.DiagnosticInfo info) =>
+        Diagnostic.Create(ById[info.Id], info.Location?.ToLocation() ?? Location.None, info.Arguments.Items.Cast<object>().ToArray());
+}

@@ -1,0 +1,47 @@
+namespace StaticNets.Generator.Model;
+
+/// <summary>Layer kinds, in the names users write (without "Attribute").</summary>
+internal enum LayerKind
+{
+    Input, Dense, ReLU, LeakyReLU, ELU, SELU, Sigmoid, Tanh, GELU, Swish, Softplus, Maxout, Softmax,
+}
+
+/// <summary>Mirrors StaticNets.Loss (same values); the generator cannot reference the runtime.</summary>
+internal enum LossKind { None = 0, MeanSquaredError = 1, SoftmaxCrossEntropy = 2, SigmoidBinaryCrossEntropy = 3 }
+
+/// <summary>Mirrors StaticNets.Init (same values).</summary>
+internal enum InitKind
+{
+    Default = 0, Zeros, Constant, Normal, Uniform, XavierNormal, XavierUniform, LeCunNormal, LeCunUniform, HeNormal, HeUniform, Orthogonal,
+}
+
+/// <summary>
+/// One layer attribute as written. <see cref="Size"/> is Input's size, Dense's units or Maxout's
+/// pieces; <see cref="Value"/> is LeakyReLU/ELU's alpha or Swish/Softplus's beta; <see cref="Flag"/>
+/// is GELU's Approximate. The Dense-only members keep their defaults on other kinds.
+/// </summary>
+internal sealed record LayerSpec(
+    LayerKind Kind,
+    int Size,
+    float Value,
+    bool Flag,
+    InitKind Init,
+    float InitScale,
+    bool Bias,
+    float BiasInit,
+    LocationInfo? Location);
+
+/// <summary>A type that contains the network class; the generated partial must repeat it.</summary>
+internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>Everything the generator knows of one [Network] class, with no symbols or syntax.</summary>
+internal sealed record NetworkSpec(
+    string? Namespace,
+    string ClassName,
+    EquatableArray<ContainingType> ContainingTypes,
+    LossKind Loss,
+    EquatableArray<LayerSpec> Layers,
+    LocationInfo? Location);
+
+/// <summary>What the parse stage hands on: a spec when the class could be read, and diagnostics.</summary>
+internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
