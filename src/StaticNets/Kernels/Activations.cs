@@ -106,24 +106,26 @@ public readonly struct Tanh : IActivation
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float z, float a) => 1f - a * a;
 }
 
-/// <summary>z·Φ(z) with the exact erf form.</summary>
+/// <summary>z·Φ(z) with the exact erf form; Φ comes from erfc so it keeps its precision for negative z.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct GeluErf : IActivation
 {
-    private const double InvSqrt2 = 0.70710678118654752440;
     private const double InvSqrt2Pi = 0.39894228040143267794;
     /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Forward(float z) => (float)(z * 0.5 * (1.0 + SpecialFunctions.Erf(z * InvSqrt2)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Forward(float z) => (float)(z * SpecialFunctions.NormalCdf(z));
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Derivative(float z, float a)
     {
         double x = z;
-        return (float)(0.5 * (1.0 + SpecialFunctions.Erf(x * InvSqrt2)) + x * InvSqrt2Pi * Math.Exp(-0.5 * x * x));
+        return (float)(SpecialFunctions.NormalCdf(x) + x * InvSqrt2Pi * Math.Exp(-0.5 * x * x));
     }
 }
 
-/// <summary>0.5·z·(1 + tanh(√(2/π)·(z + 0.044715·z³))), PyTorch's approximate='tanh'.</summary>
+/// <summary>
+/// 0.5·z·(1 + tanh(√(2/π)·(z + 0.044715·z³))), PyTorch's approximate='tanh', evaluated as z·σ(2u)
+/// (1 + tanh u = 2σ(2u)) so there is no cancellation where tanh u is near −1.
+/// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct GeluTanh : IActivation
 {
@@ -131,13 +133,14 @@ public readonly struct GeluTanh : IActivation
     private const float C = 0.044715f;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float Forward(float z) => 0.5f * z * (1f + MathF.Tanh(K * (z + C * z * z * z)));
+    public float Forward(float z) => z * Sigmoid.Logistic(2f * K * (z + C * z * z * z));
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Derivative(float z, float a)
     {
-        float t = MathF.Tanh(K * (z + C * z * z * z));
-        return 0.5f * (1f + t) + 0.5f * z * (1f - t * t) * K * (1f + 3f * C * z * z);
+        // d/dz z·σ(2u) = σ + z·2σ(1−σ)·u', u' = K(1 + 3Cz²).
+        float s = Sigmoid.Logistic(2f * K * (z + C * z * z * z));
+        return s + 2f * z * s * (1f - s) * K * (1f + 3f * C * z * z);
     }
 }
 

@@ -1,0 +1,112 @@
+using StaticNets.Tests.Reference;
+using Xunit.Abstractions;
+
+namespace StaticNets.Tests;
+
+/// <summary>
+/// Analytic gradients (float, generated code) against central finite differences of the independent
+/// double-precision reference. The difference step and double arithmetic make the finite differences
+/// accurate to ~1e-9, so the tolerance only has to cover float rounding in the analytic path:
+/// about 1e-6 relative for sums of a few hundred terms, checked at 1e-4 per element. An element far
+/// smaller than the largest one is the difference of much larger float terms, so its absolute error
+/// is a few float epsilons (1.2e-7) of the gradient's scale, not of itself: the denominator never drops
+/// below 1e-2 of the largest gradient, making the absolute tolerance 1e-6 of it (about 8 epsilons).
+/// </summary>
+public class GradientCheckTests(ITestOutputHelper output)
+{
+    private const double RelativeTolerance = 1e-4;
+    private const double FloorFraction = 1e-2;
+    private const double Step = 1e-5;
+
+    public static TheoryData<string, int> Cases()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (string name in Factories.Keys)
+            foreach (int batch in new[] { 1, 5 })
+                data.Add(name, batch);
+        return data;
+    }
+
+    private static readonly Dictionary<string, Func<ITrainableNetwork>> Factories = new()
+    {
+        ["ReLU"] = () => new ReluNet(seed: 3),
+        ["LeakyReLU"] = () => new LeakyReluNet(seed: 3),
+        ["ELU"] = () => new EluNet(seed: 3),
+        ["SELU"] = () => new SeluNet(seed: 3),
+        ["Sigmoid"] = () => new SigmoidNet(seed: 3),
+        ["Tanh"] = () => new TanhNet(seed: 3),
+        ["GELU"] = () => new GeluNet(seed: 3),
+        ["GELU(tanh)"] = () => new GeluTanhNet(seed: 3),
+        ["Swish"] = () => new SwishNet(seed: 3),
+        ["Softplus"] = () => new SoftplusNet(seed: 3),
+        ["Maxout"] = () => new MaxoutNet(seed: 3),
+        ["Softmax (unrolled)"] = () => new SoftmaxSmallNet(seed: 3),
+        ["Softmax (kernel)"] = () => new SoftmaxWideNet(seed: 3),
+        ["SoftmaxCrossEntropy"] = () => new CrossEntropyNet(seed: 3),
+        ["SoftmaxCrossEntropy (kernel)"] = () => new CrossEntropyWideNet(seed: 3),
+        ["SigmoidBinaryCrossEntropy"] = () => new BinaryNet(seed: 3),
+        ["Dense without bias"] = () => new NoBiasNet(seed: 3),
+        ["Linear MSE"] = () => new LinearNet(seed: 3),
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Analytic_gradients_match_finite_differences(string name, int batch)
+    {
+        ITrainableNetwork net = Factories[name]();
+        var rng = new Rng(11);
+        // Non-zero biases so every unit sits away from its kink in a different place.
+        foreach (var t in net.ParameterTensors.ToArray().Where(t => t.Kind == ParameterKind.Bias))
+            Initializers.Normal(net.Parameters.Slice(t.Offset, t.Length), 0.3, rng);
+
+        float[] inputs = TestData.Normal(batch * net.InputSize, rng);
+        var targets = TestData.TargetsFor(net, batch, rng);
+        var inputGradients = new float[inputs.Length];
+        float loss = TestData.ComputeGradients(net, inputs, targets, batch, inputGradients);
+
+        var reference = new ReferenceNetwork(net);
+        double[] p = net.Parameters.ToArray().Select(v => (double)v).ToArray();
+        double[] x = inputs.Select(v => (double)v).ToArray();
+        double referenceLoss = reference.Loss(p, x, targets.AsDouble, batch);
+        Assert.True(Math.Abs(loss - referenceLoss) <= 1e-5 * Math.Max(1, Math.Abs(referenceLoss)),
+            $"{name}: loss {loss} differs from the reference {referenceLoss}");
+
+        double[] numericParameters = FiniteDifferences(p, v => reference.Loss(v, x, targets.AsDouble, batch));
+        double[] numericInputs = FiniteDifferences(x, v => reference.Loss(p, v, targets.AsDouble, batch));
+        AssertClose(name + " parameters", net.Gradients.ToArray(), numericParameters);
+        AssertClose(name + " inputs", inputGradients, numericInputs);
+    }
+
+    private static double[] FiniteDifferences(double[] at, Func<double[], double> f)
+    {
+        var result = new double[at.Length];
+        var probe = (double[])at.Clone();
+        for (int i = 0; i < at.Length; i++)
+        {
+            double h = Step * Math.Max(1, Math.Abs(at[i]));
+            probe[i] = at[i] + h;
+            double up = f(probe);
+            probe[i] = at[i] - h;
+            double down = f(probe);
+            probe[i] = at[i];
+            result[i] = (up - down) / (2 * h);
+        }
+        return result;
+    }
+
+    private void AssertClose(string what, float[] analytic, double[] numeric)
+    {
+        double floor = FloorFraction * numeric.Max(Math.Abs);
+        Assert.True(floor > 0, $"{what}: every numeric gradient is zero, so the check would test nothing");
+        double worst = 0;
+        int worstIndex = -1;
+        for (int i = 0; i < numeric.Length; i++)
+        {
+            double error = Math.Abs(analytic[i] - numeric[i]) / Math.Max(Math.Abs(numeric[i]), floor);
+            if (error > worst) (worst, worstIndex) = (error, i);
+        }
+        output.WriteLine($"{what}: {numeric.Length} values, worst relative error {worst:E2} at {worstIndex}");
+        Assert.True(worst <= RelativeTolerance,
+            $"{what}: gradient {worstIndex} is {analytic[worstIndex]:R} analytically but {numeric[worstIndex]:R} by finite differences (relative error {worst:E2})");
+    }
+}

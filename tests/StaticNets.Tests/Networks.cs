@@ -1,0 +1,97 @@
+using StaticNets;
+
+namespace StaticNets.Tests;
+
+// Networks under test. Sizes are chosen to hit every code path: stages of at most 16 rows are
+// unrolled (with a scalar sum below 17 inputs, a SIMD dot above), larger stages use the kernels, and
+// no size is a multiple of the vector width so every tail runs.
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(17)] [Dense(9)] [ReLU] [Dense(23)] [ReLU] [Dense(4)]
+public partial class ReluNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(17)] [Dense(9)] [LeakyReLU(0.1f)] [Dense(23)] [LeakyReLU(0.2f)] [Dense(4)]
+public partial class LeakyReluNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(17)] [Dense(9)] [ELU(0.7f)] [Dense(23)] [ELU] [Dense(4)]
+public partial class EluNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(17)] [Dense(9)] [SELU] [Dense(23)] [SELU] [Dense(4)]
+public partial class SeluNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(17)] [Dense(9)] [Sigmoid] [Dense(23)] [Sigmoid] [Dense(4)]
+public partial class SigmoidNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(17)] [Dense(9)] [Tanh] [Dense(23)] [Tanh] [Dense(4)]
+public partial class TanhNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(17)] [Dense(9)] [GELU] [Dense(23)] [GELU] [Dense(4)]
+public partial class GeluNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(17)] [Dense(9)] [GELU(Approximate = true)] [Dense(23)] [GELU(Approximate = true)] [Dense(4)]
+public partial class GeluTanhNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(17)] [Dense(9)] [Swish] [Dense(23)] [Swish(1.7f)] [Dense(4)]
+public partial class SwishNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(17)] [Dense(9)] [Softplus] [Dense(23)] [Softplus(2.5f)] [Dense(4)]
+public partial class SoftplusNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(17)] [Dense(9)] [Maxout(3)] [Dense(7)] [Maxout(2)] [Dense(4)]
+public partial class MaxoutNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(6)] [Dense(20)] [Tanh] [Dense(5)] [Softmax]
+public partial class SoftmaxSmallNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(6)] [Dense(7)] [Tanh] [Dense(18)] [Softmax]
+public partial class SoftmaxWideNet;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(17)] [Dense(23)] [Tanh] [Dense(5)]
+public partial class CrossEntropyNet;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(5)] [Dense(7)] [ReLU] [Dense(19)]
+public partial class CrossEntropyWideNet;
+
+[Network(Loss = Loss.SigmoidBinaryCrossEntropy)]
+[Input(17)] [Dense(23)] [Tanh] [Dense(1)]
+public partial class BinaryNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(33)] [Dense(10, Bias = false)] [Tanh] [Dense(37, Bias = false)] [ReLU] [Dense(3)]
+public partial class NoBiasNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(3)] [Dense(2)]
+public partial class LinearNet;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(784)] [Dense(256)] [ReLU] [Dense(128)] [ReLU] [Dense(10)]
+public partial class MnistMlp;
+
+[Network]
+[Input(4)] [Dense(3)] [Tanh]
+public partial class InferenceOnlyNet;
+
+public static partial class Outer
+{
+    public partial class Inner
+    {
+        [Network(Loss = Loss.MeanSquaredError)]
+        [Input(2)] [Dense(3, Init = Init.Constant, InitScale = 0.5f, BiasInit = 0.25f)]
+        public partial class NestedNet;
+    }
+}
