@@ -1,0 +1,120 @@
+namespace StaticNets.Tests;
+
+public class TrainingTests
+{
+    [Fact]
+    public void Sgd_steps_follow_w_minus_lr_g()
+    {
+        // lr 0.1: w = (1, −2, 0.5), g = (0.5, −1, 4) → (0.95, −1.9, 0.1); again with the same g → (0.9, −1.8, −0.3).
+        float[] w = [1f, -2f, 0.5f];
+        var sgd = new Sgd(0.1f);
+        sgd.Step(w, [0.5f, -1f, 4f]);
+        Assert.Equal([0.95f, -1.9f, 0.1f], w, (a, b) => Math.Abs(a - b) < 1e-6f);
+        sgd.Step(w, [0.5f, -1f, 4f]);
+        Assert.Equal([0.9f, -1.8f, -0.3f], w, (a, b) => Math.Abs(a - b) < 1e-6f);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(-1f));
+        Assert.Throws<ArgumentException>(() => sgd.Step(w, [1f]));
+    }
+
+    [Fact]
+    public void Xor_is_learned_to_full_accuracy()
+    {
+        var data = Dataset.Regression([0, 0, 0, 1, 1, 0, 1, 1], 2, [0, 1, 1, 0]);
+        var net = new XorTestNet(seed: 1, maxBatchSize: 4);
+        var history = new Trainer<XorTestNet>(net, new Sgd(0.5f), batchSize: 4).Fit(data, epochs: 2000);
+        Assert.Equal(1.0, history[^1].TrainAccuracy);
+        Assert.True(history[^1].TrainLoss < 0.05, $"final loss {history[^1].TrainLoss}");
+        var p = new float[1];
+        net.Predict([1f, 0f], p);
+        Assert.True(p[0] > 0.9f);
+        net.Predict([1f, 1f], p);
+        Assert.True(p[0] < 0.1f);
+    }
+
+    [Fact]
+    public void Spirals_are_learned_above_95_percent()
+    {
+        var data = SyntheticData.Spirals(classes: 2, pointsPerClass: 200, seed: 7);
+        var net = new SpiralTestNet(seed: 3, maxBatchSize: 32);
+        var trainer = new Trainer<SpiralTestNet>(net, new Sgd(0.3f), batchSize: 32, seed: 5);
+        trainer.Fit(data, epochs: 150);
+        Evaluation result = trainer.Evaluate(data);
+        Assert.True(result.Accuracy > 0.95, $"training accuracy {result.Accuracy:P1}");
+        // A linear model cannot do this: the data set is a real test of the hidden layers.
+        var linear = new SpiralLinearNet(seed: 3, maxBatchSize: 32);
+        var linearTrainer = new Trainer<SpiralLinearNet>(linear, new Sgd(0.3f), batchSize: 32, seed: 5);
+        linearTrainer.Fit(data, epochs: 50);
+        Assert.True(linearTrainer.Evaluate(data).Accuracy < 0.8);
+    }
+
+    [Fact]
+    public void Training_is_reproducible_for_a_seed()
+    {
+        var data = SyntheticData.Spirals(2, 50, seed: 1);
+        float[] Train()
+        {
+            var net = new SpiralTestNet(seed: 9, maxBatchSize: 16);
+            new Trainer<SpiralTestNet>(net, new Sgd(0.1f), batchSize: 16, seed: 4).Fit(data, epochs: 3);
+            return net.Parameters.ToArray();
+        }
+        Assert.Equal(Train(), Train());
+    }
+
+    [Fact]
+    public void Evaluation_matches_per_batch_loss_and_accuracy()
+    {
+        var data = SyntheticData.Spirals(3, 30, seed: 2);
+        var net = new SpiralThreeNet(seed: 1, maxBatchSize: 8);
+        Evaluation e = new Trainer<SpiralThreeNet>(net, new Sgd(), batchSize: 8).Evaluate(data);
+        double loss = 0;
+        int correct = 0;
+        var p = new float[3];
+        for (int i = 0; i < data.Count; i++)
+        {
+            loss += net.ComputeLoss(data.FeaturesOf(i), data.Labels.AsSpan(i, 1), 1);
+            net.Predict(data.FeaturesOf(i), p);
+            if (Array.IndexOf(p, p.Max()) == data.Labels![i]) correct++;
+        }
+        Assert.Equal(loss / data.Count, e.Loss, 5);
+        Assert.Equal((double)correct / data.Count, e.Accuracy);
+    }
+
+    [Fact]
+    public void A_diverging_loss_stops_training_with_a_clear_error()
+    {
+        var data = Dataset.Regression([1e18f, 1e18f], 2, [1f]);
+        var net = new LinearNetTwo(seed: 1, maxBatchSize: 1);
+        var e = Assert.Throws<InvalidOperationException>(() => new Trainer<LinearNetTwo>(net, new Sgd(1f), batchSize: 1).Fit(data, 5));
+        Assert.Contains("The loss became", e.Message);
+    }
+
+    [Fact]
+    public void Trainer_rejects_data_of_the_wrong_shape()
+    {
+        var net = new SpiralTestNet(seed: 1, maxBatchSize: 8);
+        var trainer = new Trainer<SpiralTestNet>(net, new Sgd(), batchSize: 8);
+        var e = Assert.Throws<ArgumentException>(() => trainer.Fit(Dataset.Classification(new float[6], 3, [0, 1]), 1));
+        Assert.Contains("3 features per sample; the network takes 2", e.Message);
+        Assert.Throws<ArgumentException>(() => trainer.Fit(Dataset.Regression(new float[4], 2, new float[2]), 1));
+    }
+}
+
+[Network(Loss = Loss.SigmoidBinaryCrossEntropy)]
+[Input(2)] [Dense(8)] [Tanh] [Dense(1)]
+public partial class XorTestNet;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(2)] [Dense(32)] [Tanh] [Dense(32)] [Tanh] [Dense(2)]
+public partial class SpiralTestNet;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(2)] [Dense(2)]
+public partial class SpiralLinearNet;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(2)] [Dense(16)] [ReLU] [Dense(3)]
+public partial class SpiralThreeNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(2)] [Dense(1)]
+public partial class LinearNetTwo;
