@@ -85,6 +85,9 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         }
     }
 
+    internal static ParseResult GuardedForTests(string className, LocationInfo? location, Func<ParseResult> parse) =>
+        Guarded(className, location, parse);
+
     private static DiagnosticInfo InternalError(string className, LocationInfo? location, Exception e) =>
         DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, className, e.GetType().Name + ": " + e.Message);
 }

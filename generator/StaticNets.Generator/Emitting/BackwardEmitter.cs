@@ -33,8 +33,8 @@ internal static class BackwardEmitter
         w.Line("if (!inputGradients.IsEmpty)");
         w.Line($"    {Names.Guard}.Length(inputGradients.Length, batchSize * InputSize, nameof(inputGradients), \"batchSize × InputSize, or empty\");");
         w.Line("Forward(inputs, batchSize);");
-        w.Line($"global::System.Span<float> dOutput = _delta0.AsSpan(0, batchSize * OutputSize);");
-        w.Line($"float loss = {Names.Kernels}.LossKernels.{lossCall}(_a{last}.AsSpan(0, batchSize * OutputSize), {targetName}, dOutput, batchSize, OutputSize);");
+        w.Line($"global::System.Span<float> dOutput = {Names.Span("_delta0", "batchSize * OutputSize")};");
+        w.Line($"float loss = {Names.Kernels}.LossKernels.{lossCall}({Names.Span($"_a{last}", "batchSize * OutputSize")}, {targetName}, dOutput, batchSize, OutputSize);");
         w.Line("global::System.Array.Clear(_gradients);");
         w.Line("Backward(inputs, batchSize, inputGradients);");
         w.Line("return loss;");
@@ -45,7 +45,7 @@ internal static class BackwardEmitter
         w.Open($"public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<{targetType}> {targetName}, int batchSize)");
         EmitTargetChecks(w, plan, labels, targetName);
         w.Line("Forward(inputs, batchSize);");
-        w.Line($"return {Names.Kernels}.LossKernels.{lossCall}(_a{last}.AsSpan(0, batchSize * OutputSize), {targetName}, default, batchSize, OutputSize);");
+        w.Line($"return {Names.Kernels}.LossKernels.{lossCall}({Names.Span($"_a{last}", "batchSize * OutputSize")}, {targetName}, default, batchSize, OutputSize);");
         w.Close();
         w.Line();
 
@@ -91,22 +91,22 @@ internal static class BackwardEmitter
             int n = s.Number;
             string da = $"da{n}", dz = layout.NeedsDz(s) ? $"dz{n}" : da;
             w.Line($"// dense{n}");
-            w.Line($"global::System.Span<float> {da} = _delta{parity}.AsSpan(0, batch * {s.Units});");
+            w.Line($"global::System.Span<float> {da} = {Names.Span($"_delta{parity}", $"batch * {s.Units}")};");
             if (layout.NeedsDz(s))
             {
-                w.Line($"global::System.Span<float> {dz} = _dz.AsSpan(0, batch * {s.Rows});");
+                w.Line($"global::System.Span<float> {dz} = {Names.Span("_dz", $"batch * {s.Rows}")};");
                 if (s.Activation == ActivationKind.Maxout)
-                    w.Line($"{Names.Kernels}.OutputKernels.MaxoutBackward(_z{n}.AsSpan(0, batch * {s.Rows}), {da}, {dz}, batch, {s.Units}, {s.Pieces});");
+                    w.Line($"{Names.Kernels}.OutputKernels.MaxoutBackward({Names.Span($"_z{n}", $"batch * {s.Rows}")}, {da}, {dz}, batch, {s.Units}, {s.Pieces});");
                 else if (s.Activation == ActivationKind.Softmax)
-                    w.Line($"{Names.Kernels}.OutputKernels.SoftmaxBackward(_a{n}.AsSpan(0, batch * {s.Units}), {da}, {dz}, batch, {s.Units});");
+                    w.Line($"{Names.Kernels}.OutputKernels.SoftmaxBackward({Names.Span($"_a{n}", $"batch * {s.Units}")}, {da}, {dz}, batch, {s.Units});");
                 else
-                    w.Line($"{Names.Kernels}.DenseKernels.ActivationBackward(_z{n}.AsSpan(0, batch * {s.Rows}), _a{n}.AsSpan(0, batch * {s.Units}), {da}, {dz}, {Names.Activation(s)});");
+                    w.Line($"{Names.Kernels}.DenseKernels.ActivationBackward({Names.Span($"_z{n}", $"batch * {s.Rows}")}, {Names.Span($"_a{n}", $"batch * {s.Units}")}, {da}, {dz}, {Names.Activation(s)});");
             }
-            string input = i == 0 ? "x" : $"_a{n - 1}.AsSpan(0, batch * {s.InputSize})";
+            string input = i == 0 ? "x" : Names.Span($"_a{n - 1}", $"batch * {s.InputSize}");
             w.Line($"{Names.Kernels}.DenseKernels.BackwardParameters({dz}, {input}, {Names.Weights(s, "g")}, {Names.Bias(s, "g")}, batch, {s.InputSize}, {s.Rows});");
             parity ^= 1;
             if (i > 0)
-                w.Line($"{Names.Kernels}.DenseKernels.BackwardInput({dz}, {Names.Weights(s, "p")}, _delta{parity}.AsSpan(0, batch * {s.InputSize}), batch, {s.InputSize}, {s.Rows});");
+                w.Line($"{Names.Kernels}.DenseKernels.BackwardInput({dz}, {Names.Weights(s, "p")}, {Names.Span($"_delta{parity}", $"batch * {s.InputSize}")}, batch, {s.InputSize}, {s.Rows});");
             else
             {
                 w.Line("if (!inputGradients.IsEmpty)");

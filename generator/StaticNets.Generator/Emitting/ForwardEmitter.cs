@@ -89,7 +89,7 @@ internal static class ForwardEmitter
         EmitBatchChecks(w, plan, "inputs");
         w.Line($"{Names.Guard}.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), \"batchSize × OutputSize\");");
         w.Line("Forward(inputs, batchSize);");
-        w.Line($"_a{plan.Stages.Count}.AsSpan(0, batchSize * OutputSize).CopyTo(outputs);");
+        w.Line($"{Names.Span($"_a{plan.Stages.Count}", "batchSize * OutputSize")}.CopyTo(outputs);");
         EmitLink(w, plan, "outputs", "batchSize");
         w.Close();
         w.Line();
@@ -112,8 +112,8 @@ internal static class ForwardEmitter
         string input = "x";
         foreach (StagePlan s in plan.Stages)
         {
-            string a = $"_a{s.Number}.AsSpan(0, batch * {s.Units})";
-            string? z = layout.NeedsZ(s) ? $"_z{s.Number}.AsSpan(0, batch * {s.Rows})" : null;
+            string a = Names.Span($"_a{s.Number}", $"batch * {s.Units}");
+            string? z = layout.NeedsZ(s) ? Names.Span($"_z{s.Number}", $"batch * {s.Rows}") : null;
             EmitStage(w, s, input, keptZ: s.Activation == ActivationKind.Maxout ? null : z,
                 maxoutZ: s.Activation == ActivationKind.Maxout ? z : null, a, "batch");
             input = a;

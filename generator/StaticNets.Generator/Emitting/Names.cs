@@ -9,6 +9,9 @@ internal static class Names
     public const string Kernels = "global::StaticNets.Kernels";
     public const string Guard = "global::StaticNets.Guard";
 
+    /// <summary>The first <paramref name="count"/> floats of workspace array <paramref name="field"/>.</summary>
+    public static string Span(string field, string count) => $"new global::System.Span<float>({field}, 0, {count})";
+
     public static string Dense(StagePlan s) => "Dense" + s.Number;
 
     /// <summary>The weights of stage s as a slice of span <paramref name="block"/>.</summary>

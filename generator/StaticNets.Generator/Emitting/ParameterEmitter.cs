@@ -54,17 +54,17 @@ internal static class ParameterEmitter
             w.Line("public global::System.Span<float> Gradients => _gradients;");
         }
         w.Line("/// <summary>The last layer's raw values (logits for cross-entropy) from the most recent batched forward pass.</summary>");
-        w.Line($"public global::System.ReadOnlySpan<float> BatchOutputs => _a{plan.Stages.Count}.AsSpan(0, _lastBatch * OutputSize);");
+        w.Line($"public global::System.ReadOnlySpan<float> BatchOutputs => {Names.Span($"_a{plan.Stages.Count}", "_lastBatch * OutputSize")};");
         w.Line("/// <summary>Name, offset and shape of every parameter tensor.</summary>");
         w.Line("public global::System.ReadOnlySpan<global::StaticNets.ParameterTensor> ParameterTensors => s_parameterTensors;");
         foreach (StagePlan s in plan.Stages)
         {
             w.Line($"/// <summary>dense{s.Number}.weight, [{s.Rows}, {s.InputSize}] row-major.</summary>");
-            w.Line($"public global::System.Span<float> {Names.Dense(s)}Weights => _parameters.AsSpan({s.WeightOffset}, {s.WeightCount});");
+            w.Line($"public global::System.Span<float> {Names.Dense(s)}Weights => new global::System.Span<float>(_parameters, {s.WeightOffset}, {s.WeightCount});");
             if (s.HasBias)
             {
                 w.Line($"/// <summary>dense{s.Number}.bias, [{s.Rows}].</summary>");
-                w.Line($"public global::System.Span<float> {Names.Dense(s)}Bias => _parameters.AsSpan({s.BiasOffset}, {s.Rows});");
+                w.Line($"public global::System.Span<float> {Names.Dense(s)}Bias => new global::System.Span<float>(_parameters, {s.BiasOffset}, {s.Rows});");
             }
         }
         w.Line("int global::StaticNets.INetwork.InputSize => InputSize;");

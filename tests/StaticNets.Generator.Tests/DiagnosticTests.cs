@@ -1,0 +1,82 @@
+using Microsoft.CodeAnalysis;
+using StaticNets.Generator.Model;
+
+namespace StaticNets.Generator.Tests;
+
+/// <summary>Every SN id: the id, where it points (the offending attribute or class name), and that the message names the fix.</summary>
+public class DiagnosticTests
+{
+    public static TheoryData<string, string, string, string> Cases() => new()
+    {
+        // id, source (class body), text the diagnostic points at, message fragment
+        { "SN0001", "[Network] [Dense(3)] public partial class N;", "N", "add one as the first layer attribute" },
+        { "SN0002", "[Network] [Input(0)] [Dense(3)] public partial class N;", "Input(0)", "it must be at least 1" },
+        { "SN0002", "[Network] [Input(2)] [Dense(-4)] public partial class N;", "Dense(-4)", "units" },
+        { "SN0002", "[Network] [Input(2)] [Dense(4)] [Maxout(1)] public partial class N;", "Maxout(1)", "at least 2" },
+        { "SN0003", "[Network] [Input(2)] [Dense(3)] public class N { }", "N", "must be declared 'partial'" },
+        { "SN0004", "public class Outer { [Network] [Input(2)] [Dense(3)] public partial class N; }", "Outer", "must be declared 'partial' too" },
+        { "SN0005", "[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(2)] [Dense(3)] [Softmax] public partial class N;", "Softmax", "applies softmax to its logits itself" },
+        { "SN0005", "[Network(Loss = Loss.SoftmaxCrossEntropy)] [Input(2)] [Dense(1)] public partial class N;", "Dense(1)", "SigmoidBinaryCrossEntropy" },
+        { "SN0005", "[Network(Loss = Loss.SigmoidBinaryCrossEntropy)] [Input(2)] [Dense(3)] public partial class N;", "Dense(3)", "takes one output" },
+        { "SN0005", "[Network(Loss = Loss.SigmoidBinaryCrossEntropy)] [Input(2)] [Dense(1)] [Sigmoid] public partial class N;", "Sigmoid", "applies the sigmoid" },
+        { "SN0006", "[Network] [Input(2)] [ReLU] [Dense(3)] public partial class N;", "ReLU", "must directly follow a [Dense]" },
+        { "SN0006", "[Network] [Input(2)] [Dense(3)] [ReLU] [Tanh] public partial class N;", "Tanh", "one activation per Dense" },
+        { "SN0006", "[Network] [Input(2)] [Dense(3)] [Softmax] [Dense(2)] public partial class N;", "Softmax", "only allowed as the last layer" },
+        { "SN0006", "[Network] [Dense(3)] [Input(2)] [Dense(2)] public partial class N;", "Dense(3)", "must be the first layer attribute" },
+        { "SN0006", "[Network] [Input(2)] [Dense(3)] [Input(3)] [Dense(2)] public partial class N;", "Input(3)", "exactly one [Input]" },
+        { "SN0007", "[Network] [Input(2)] [Dense(3)] [LeakyReLU(-0.1f)] public partial class N;", "LeakyReLU(-0.1f)", "alpha = -0.1" },
+        { "SN0007", "[Network] [Input(2)] [Dense(3)] [ELU(0f)] public partial class N;", "ELU(0f)", "alpha must be finite and positive" },
+        { "SN0007", "[Network] [Input(2)] [Dense(3)] [Swish(float.NaN)] public partial class N;", "Swish(float.NaN)", "beta" },
+        { "SN0007", "[Network] [Input(2)] [Dense(3, Init = Init.Normal)] public partial class N;", "Dense(3, Init = Init.Normal)", "needs InitScale" },
+        { "SN0007", "[Network] [Input(2)] [Dense(3, Init = Init.HeNormal, InitScale = 2f)] public partial class N;", "Dense(3, Init = Init.HeNormal, InitScale = 2f)", "takes no scale" },
+        { "SN0007", "[Network] [Input(2)] [Dense(3, Bias = false, BiasInit = 1f)] public partial class N;", "Dense(3, Bias = false, BiasInit = 1f)", "does not apply" },
+        { "SN0008", "[Network] [Input(2)] public partial class N;", "Input(2)", "add at least one [Dense(units)]" },
+        { "SN0009", "[Network] [Input(2)] public partial class N; [Dense(3)] public partial class N;", "Dense(3)", "different partial declaration" },
+        { "SN0010", "[Network] [Input(100000)] [Dense(100000)] public partial class N;", "Dense(100000)", "at most 268435456" },
+        { "SN0011", "[Network] [Input(2)] [Dense(3)] public partial class N<T>;", "N", "is generic" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Bad_networks_get_a_diagnostic_at_the_attribute(string id, string body, string at, string fragment)
+    {
+        string source = "using StaticNets;\nnamespace Demo;\n" + body;
+        var (run, _) = GeneratorHarness.Run(source);
+        Diagnostic d = Assert.Single(run.Diagnostics, x => x.Id == id);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Equal(at, source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length));
+        Assert.Contains(fragment, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Fact]
+    public void Several_problems_are_reported_together()
+    {
+        var (run, _) = GeneratorHarness.Run("using StaticNets; [Network] [Input(2)] [Dense(0)] [ReLU] [Tanh] public partial class N;");
+        Assert.Equal(["SN0002", "SN0006"], run.Diagnostics.Select(d => d.Id).Order());
+    }
+
+    [Fact]
+    public void An_internal_failure_becomes_SN9999_instead_of_a_crash()
+    {
+        ParseResult result = NetworkGenerator.GuardedForTests("Net", null, () => throw new InvalidOperationException("boom"));
+        DiagnosticInfo info = Assert.Single(result.Diagnostics);
+        Assert.Equal("SN9999", info.Id);
+        Diagnostic d = Diagnostics.DiagnosticDescriptors.ToDiagnostic(info);
+        Assert.Contains("InvalidOperationException: boom", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void Every_descriptor_is_tested_and_listed_in_the_release_notes()
+    {
+        var ids = typeof(Diagnostics.DiagnosticDescriptors).GetFields(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public)
+            .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToHashSet();
+        var tested = Cases().Select(c => (string)c[0]).Append("SN9999").ToHashSet();
+        Assert.Equal(ids.Order(), tested.Order());
+        string notes = File.ReadAllText(Path.Combine(RepoRoot(), "generator/StaticNets.Generator/AnalyzerReleases.Unshipped.md"));
+        Assert.All(ids, id => Assert.Contains(id + " |", notes));
+    }
+
+    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
+}
