@@ -45,7 +45,7 @@ public class AllocationTests
     {
         foreach (var factory in NetworkFactories.All.Values)
         {
-            if (factory() is not ITrainableNetwork net) continue;
+            if (factory(1) is not ITrainableNetwork net) continue;
             var rng = new Rng(3);
             float[] x = TestData.Normal(8 * net.InputSize, rng);
             var targets = TestData.TargetsFor(net, 8, rng);

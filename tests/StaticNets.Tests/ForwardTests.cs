@@ -10,7 +10,7 @@ public class ForwardTests
     [MemberData(nameof(Networks))]
     public void Batched_forward_equals_single_sample_forwards(string name)
     {
-        INetwork net = NetworkFactories.All[name]();
+        INetwork net = NetworkFactories.All[name](1);
         const int batch = 7;
         float[] inputs = TestData.Normal(batch * net.InputSize, new Rng(5));
         var batched = new float[batch * net.OutputSize];
@@ -29,7 +29,7 @@ public class ForwardTests
     [MemberData(nameof(Networks))]
     public void Predict_matches_the_double_precision_reference(string name)
     {
-        INetwork net = NetworkFactories.All[name]();
+        INetwork net = NetworkFactories.All[name](1);
         var reference = new ReferenceNetwork(net);
         double[] p = net.Parameters.ToArray().Select(v => (double)v).ToArray();
         var rng = new Rng(9);
@@ -113,7 +113,7 @@ public class ForwardTests
     {
         foreach (var factory in NetworkFactories.All.Values)
         {
-            INetwork net = factory();
+            INetwork net = factory(1);
             int next = 0;
             foreach (var t in net.ParameterTensors)
             {
@@ -133,28 +133,30 @@ public partial class LinearCrossEntropy;
 [Input(2)] [Dense(1)]
 public partial class LinearBinary;
 
+/// <summary>Every network under test by name, built from a seed: one list for all the per-network tests.</summary>
 public static class NetworkFactories
 {
-    public static readonly Dictionary<string, Func<INetwork>> All = new()
+    public static readonly Dictionary<string, Func<int, INetwork>> All = new()
     {
-        ["ReluNet"] = () => new ReluNet(seed: 1),
-        ["LeakyReluNet"] = () => new LeakyReluNet(seed: 1),
-        ["EluNet"] = () => new EluNet(seed: 1),
-        ["SeluNet"] = () => new SeluNet(seed: 1),
-        ["SigmoidNet"] = () => new SigmoidNet(seed: 1),
-        ["TanhNet"] = () => new TanhNet(seed: 1),
-        ["GeluNet"] = () => new GeluNet(seed: 1),
-        ["GeluTanhNet"] = () => new GeluTanhNet(seed: 1),
-        ["SwishNet"] = () => new SwishNet(seed: 1),
-        ["SoftplusNet"] = () => new SoftplusNet(seed: 1),
-        ["MaxoutNet"] = () => new MaxoutNet(seed: 1),
-        ["SoftmaxSmallNet"] = () => new SoftmaxSmallNet(seed: 1),
-        ["SoftmaxWideNet"] = () => new SoftmaxWideNet(seed: 1),
-        ["CrossEntropyNet"] = () => new CrossEntropyNet(seed: 1),
-        ["CrossEntropyWideNet"] = () => new CrossEntropyWideNet(seed: 1),
-        ["BinaryNet"] = () => new BinaryNet(seed: 1),
-        ["NoBiasNet"] = () => new NoBiasNet(seed: 1),
-        ["MnistMlp"] = () => new MnistMlp(seed: 1),
-        ["InferenceOnlyNet"] = () => new InferenceOnlyNet(seed: 1),
+        ["ReluNet"] = seed => new ReluNet(seed),
+        ["LeakyReluNet"] = seed => new LeakyReluNet(seed),
+        ["EluNet"] = seed => new EluNet(seed),
+        ["SeluNet"] = seed => new SeluNet(seed),
+        ["SigmoidNet"] = seed => new SigmoidNet(seed),
+        ["TanhNet"] = seed => new TanhNet(seed),
+        ["GeluNet"] = seed => new GeluNet(seed),
+        ["GeluTanhNet"] = seed => new GeluTanhNet(seed),
+        ["SwishNet"] = seed => new SwishNet(seed),
+        ["SoftplusNet"] = seed => new SoftplusNet(seed),
+        ["MaxoutNet"] = seed => new MaxoutNet(seed),
+        ["SoftmaxSmallNet"] = seed => new SoftmaxSmallNet(seed),
+        ["SoftmaxWideNet"] = seed => new SoftmaxWideNet(seed),
+        ["CrossEntropyNet"] = seed => new CrossEntropyNet(seed),
+        ["CrossEntropyWideNet"] = seed => new CrossEntropyWideNet(seed),
+        ["BinaryNet"] = seed => new BinaryNet(seed),
+        ["NoBiasNet"] = seed => new NoBiasNet(seed),
+        ["LinearNet"] = seed => new LinearNet(seed),
+        ["MnistMlp"] = seed => new MnistMlp(seed),
+        ["InferenceOnlyNet"] = seed => new InferenceOnlyNet(seed),
     };
 }
