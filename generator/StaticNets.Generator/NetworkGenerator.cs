@@ -53,7 +53,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, plan.ClassName, e.GetType().Name + ": " + e.Message));
+                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, plan.ClassName, e.GetType().Name + ": " + e.Message.TrimEnd('.')));
                 return;
             }
             spc.AddSource(NetworkEmitter.HintName(plan), SourceText.From(source, System.Text.Encoding.UTF8));
@@ -89,5 +89,5 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         Guarded(className, location, parse);
 
     private static DiagnosticInfo InternalError(string className, LocationInfo? location, Exception e) =>
-        DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, className, e.GetType().Name + ": " + e.Message);
+        DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, className, e.GetType().Name + ": " + e.Message.TrimEnd('.'));
 }

@@ -41,6 +41,20 @@ public class SnapshotTests
                 internal partial class Net;
             }
             """,
+        ["ResidualBatchNormDropout"] = """
+            using StaticNets;
+            namespace Demo;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)]
+            [Input(20)]
+            [Dense(32)] [BatchNorm] [ReLU] [SaveAs("block")]
+            [Dense(32)] [BatchNorm] [PReLU]
+            [Dropout(0.25f)]
+            [Dense(32)] [Add("block")] [ReLU]
+            [Dense(16)] [LayerNorm] [GELU]
+            [Dense(12)] [BatchNorm]
+            [Dense(3)]
+            public partial class ResidualNet;
+            """,
         ["InferenceOnly"] = """
             using StaticNets;
             [Network]

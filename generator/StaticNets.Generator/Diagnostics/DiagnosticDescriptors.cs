@@ -64,6 +64,21 @@ internal static class DiagnosticDescriptors
         "Network class '{0}' is generic; networks must be non-generic classes (their sizes are fixed at compile time)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor UnknownSkipName = new(
+        "SN0012", "Skip connection to an unknown name",
+        "[Add(\"{0}\")] refers to no earlier [SaveAs(\"{0}\")]; names saved above it: {1}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor SkipShapeMismatch = new(
+        "SN0013", "Skip connection shape mismatch",
+        "[Add(\"{0}\")] adds an output of {1} features to one of {2}; a skip connection joins outputs of the same width (add a [Dense({2})] on one path to project it)",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DuplicateSkipName = new(
+        "SN0014", "Skip connection name saved twice",
+        "[SaveAs(\"{0}\")] uses a name saved above it already; give each saved output its own name",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         "SN9999", "StaticNets generator failed",
         "The StaticNets generator failed on '{0}': {1}. Please report this with the network's attributes.",
@@ -72,7 +87,8 @@ internal static class DiagnosticDescriptors
     private static readonly Dictionary<string, DiagnosticDescriptor> ById = new[]
     {
         MissingInput, NonPositiveSize, ClassNotPartial, ContainingTypeNotPartial, LossDoesNotFitOutput, LayerOutOfPlace,
-        InvalidArgument, NoLayers, LayersSplitAcrossDeclarations, NetworkTooLarge, GenericNetwork, InternalError,
+        InvalidArgument, NoLayers, LayersSplitAcrossDeclarations, NetworkTooLarge, GenericNetwork, UnknownSkipName, SkipShapeMismatch,
+        DuplicateSkipName, InternalError,
     }.ToDictionary(d => d.Id);
 
     public static Diagnostic ToDiagnostic(Model.DiagnosticInfo info) =>

@@ -8,28 +8,59 @@ internal static class Names
 {
     public const string Kernels = "global::StaticNets.Kernels";
     public const string Guard = "global::StaticNets.Guard";
+    public const string Span = "global::System.Span<float>";
+    public const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
 
     /// <summary>The first <paramref name="count"/> floats of workspace array <paramref name="field"/>.</summary>
-    public static string Span(string field, string count) => $"new global::System.Span<float>({field}, 0, {count})";
+    public static string Rows(string field, string count) => $"new {Span}({field}, 0, {count})";
 
-    public static string Dense(StagePlan s) => "Dense" + s.Number;
+    /// <summary>Op k's training output for the first `batch` rows.</summary>
+    public static string Output(OpPlan op, string batch = "batch") => Rows($"_a{op.Index}", $"{batch} * {op.OutputSize}");
 
-    /// <summary>The weights of stage s as a slice of span <paramref name="block"/>.</summary>
-    public static string Weights(StagePlan s, string block) => $"{block}.Slice({s.WeightOffset}, {s.WeightCount})";
+    /// <summary>A slice of a block span.</summary>
+    public static string Slice(string block, int offset, int length) => $"{block}.Slice({offset}, {length})";
 
-    /// <summary>The bias of stage s, or <c>default</c> when it has none.</summary>
-    public static string Bias(StagePlan s, string block) => s.HasBias ? $"{block}.Slice({s.BiasOffset}, {s.Rows})" : "default";
+    public static string Weights(DenseOp d, string block) => Slice(block, d.WeightOffset, d.WeightCount);
 
-    /// <summary>An expression creating the activation struct the kernels are generic over.</summary>
-    public static string Activation(StagePlan s) => s.Activation switch
+    public static string Bias(DenseOp d, string block) => d.HasBias ? Slice(block, d.BiasOffset, d.Rows) : "default";
+
+    /// <summary>An expression creating the activation struct the kernels are generic over (identity for maxout and softmax, applied after).</summary>
+    public static string Activation(ActivationPlan a) => a.Kind switch
     {
-        ActivationKind.LeakyReLU => $"new {Kernels}.LeakyReLU({Format.FloatLiteral(s.ActivationValue)})",
-        ActivationKind.ELU => $"new {Kernels}.ELU({Format.FloatLiteral(s.ActivationValue)})",
-        ActivationKind.Swish => $"new {Kernels}.Swish({Format.FloatLiteral(s.ActivationValue)})",
-        ActivationKind.Softplus => $"new {Kernels}.Softplus({Format.FloatLiteral(s.ActivationValue)})",
+        ActivationKind.LeakyReLU => $"new {Kernels}.LeakyReLU({Format.FloatLiteral(a.Value)})",
+        ActivationKind.ELU => $"new {Kernels}.ELU({Format.FloatLiteral(a.Value)})",
+        ActivationKind.Swish => $"new {Kernels}.Swish({Format.FloatLiteral(a.Value)})",
+        ActivationKind.Softplus => $"new {Kernels}.Softplus({Format.FloatLiteral(a.Value)})",
         ActivationKind.Maxout or ActivationKind.Softmax or ActivationKind.Identity => $"default({Kernels}.Identity)",
-        _ => $"default({Kernels}.{s.Activation})",
+        _ => $"default({Kernels}.{a.Kind})",
     };
 
     public static string Loss(LossKind loss) => "global::StaticNets.Loss." + loss;
+
+    /// <summary>The user-facing prefix of an op's views: Dense1, BatchNorm2, LayerNorm1, PReLU1.</summary>
+    public static string View(OpPlan op) => op switch
+    {
+        DenseOp d => "Dense" + d.Number,
+        BatchNormOp b => "BatchNorm" + b.Number,
+        LayerNormOp l => "LayerNorm" + l.Number,
+        PReLUOp p => "PReLU" + p.Number,
+        DropoutOp d => "Dropout" + d.Number,
+        _ => "Op" + op.Index,
+    };
+
+    /// <summary>A short description for comments in generated code.</summary>
+    public static string Describe(OpPlan op)
+    {
+        string activation = op.Activation.IsIdentity ? "" : ", " + op.Activation.Kind;
+        return op switch
+        {
+            DenseOp d => $"dense{d.Number}: {d.InputSize} -> {d.Rows}{activation}",
+            BatchNormOp b => $"batchnorm{b.Number}: {b.OutputSize}{activation}",
+            LayerNormOp l => $"layernorm{l.Number}: {l.OutputSize}{activation}",
+            PReLUOp p => $"prelu{p.Number}: {p.OutputSize}",
+            DropoutOp d => $"dropout{d.Number}: {d.OutputSize}, rate {Format.Float(d.Rate)}",
+            AddOp a => $"add \"{a.Name}\" (output of {(a.Source == 0 ? "the input" : "op " + a.Source)}): {a.OutputSize}{activation}",
+            _ => op.ToString(),
+        };
+    }
 }

@@ -22,9 +22,10 @@ internal static class NetworkEmitter
         string contract = trainable ? "global::StaticNets.ITrainableNetwork" : "global::StaticNets.INetwork";
         w.Open($"partial class {plan.ClassName} : {contract}");
         var layout = new WorkspaceLayout(plan);
-        ParameterEmitter.Emit(w, plan, layout);
-        ForwardEmitter.Emit(w, plan, layout);
-        if (trainable) BackwardEmitter.Emit(w, plan, layout);
+        ParameterEmitter.Emit(w, layout);
+        InferenceEmitter.Emit(w, layout);
+        if (trainable) TrainingEmitter.Emit(w, layout);
+        DenseEmitter.EmitUnrolledMethods(w, layout);
         w.Close();
 
         for (int i = 0; i < plan.ContainingTypes.Count; i++) w.Close();

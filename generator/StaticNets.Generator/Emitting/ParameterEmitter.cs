@@ -1,109 +1,201 @@
+using System.Collections.Generic;
 using System.Linq;
 using StaticNets.Generator.Model;
 using StaticNets.Generator.Planning;
 
 namespace StaticNets.Generator.Emitting;
 
-/// <summary>Sizes, the parameter and gradient blocks with named views, the workspace, and the constructor.</summary>
+/// <summary>Sizes; the parameter, gradient, state and folded blocks with named views; the workspace; the constructor.</summary>
 internal static class ParameterEmitter
 {
-    public static void Emit(CodeWriter w, NetworkPlan plan, WorkspaceLayout layout)
+    private sealed record Tensor(string Name, string View, int Offset, int Rows, int Columns, string Kind, bool InState, string Doc);
+
+    public static void Emit(CodeWriter w, WorkspaceLayout layout)
     {
+        NetworkPlan plan = layout.Plan;
+        List<Tensor> tensors = Tensors(layout);
+
         w.Line("/// <summary>Features per input sample.</summary>");
         w.Line($"public const int InputSize = {plan.InputSize};");
         w.Line("/// <summary>Values per output sample.</summary>");
         w.Line($"public const int OutputSize = {plan.OutputSize};");
         w.Line("/// <summary>Learnable parameters in <see cref=\"Parameters\"/>.</summary>");
         w.Line($"public const int ParameterCount = {plan.ParameterCount};");
+        w.Line("/// <summary>Values in <see cref=\"State\"/> (running statistics).</summary>");
+        w.Line($"public const int StateCount = {plan.StateCount};");
         w.Line("/// <summary>Layer kinds and sizes; part of the weights-file fingerprint.</summary>");
         w.Line($"public const string Architecture = \"{plan.Architecture}\";");
-        w.Line();
-        w.Line("private static readonly global::StaticNets.ParameterTensor[] s_parameterTensors =");
-        w.Line("[");
-        foreach (StagePlan s in plan.Stages)
-        {
-            w.Line($"    new(\"dense{s.Number}.weight\", {s.WeightOffset}, {s.Rows}, {s.InputSize}, global::StaticNets.ParameterKind.Weight),");
-            if (s.HasBias)
-                w.Line($"    new(\"dense{s.Number}.bias\", {s.BiasOffset}, {s.Rows}, 1, global::StaticNets.ParameterKind.Bias),");
-        }
-        w.Line("];");
-        w.Line();
-        w.Line("private readonly float[] _parameters = new float[ParameterCount];");
-        if (layout.Trainable) w.Line("private readonly float[] _gradients = new float[ParameterCount];");
-        foreach (StagePlan s in plan.Stages)
-        {
-            if (layout.NeedsZ(s)) w.Line($"private readonly float[] _z{s.Number};");
-            w.Line($"private readonly float[] _a{s.Number};");
-        }
         if (layout.Trainable)
         {
-            w.Line("private readonly float[] _delta0, _delta1;");
-            if (layout.DzWidth > 0) w.Line("private readonly float[] _dz;");
+            w.Line("/// <summary>The smallest training batch (BatchNorm needs two samples for batch statistics).</summary>");
+            w.Line($"public const int MinBatchSize = {(layout.HasBatchNorm ? 2 : 1)};");
+        }
+        w.Line();
+        EmitTensorTable(w, "s_parameterTensors", tensors.Where(t => !t.InState));
+        EmitTensorTable(w, "s_stateTensors", tensors.Where(t => t.InState));
+
+        w.Line("private readonly float[] _parameters = new float[ParameterCount];");
+        w.Line("private readonly float[] _state = new float[StateCount];");
+        if (layout.Trainable) w.Line("private readonly float[] _gradients = new float[ParameterCount];");
+        foreach (string field in WorkspaceFields(layout).Select(f => f.Name))
+            w.Line($"private readonly float[] {field};");
+        if (layout.HasBatchNorm)
+        {
+            w.Line($"private readonly float[] _folded = new float[{plan.FoldedCount}];");
+            w.Line("private readonly global::System.Threading.Lock _foldLock = new();");
+            w.Line("private volatile bool _foldedStale = true;");
+        }
+        if (layout.HasDropout)
+        {
+            w.Line("private readonly float[] _monteCarloInputs;");
+            w.Line("private readonly double[] _monteCarloSums = new double[2 * OutputSize];");
         }
         if (!layout.PredictOnStack) w.Line("private readonly float[] _predictScratch;");
+        w.Line("private readonly global::StaticNets.Rng _rng;");
         w.Line("private int _lastBatch;");
         w.Line();
 
         w.Line("/// <summary>The largest batch the workspace holds (set at construction).</summary>");
         w.Line("public int MaxBatchSize { get; }");
-        w.Line("/// <summary>All learnable parameters, one contiguous block (layout in <see cref=\"ParameterTensors\"/>).</summary>");
-        w.Line("public global::System.Span<float> Parameters => _parameters;");
+        string stale = layout.HasBatchNorm ? " Handing it out marks the folded inference weights for recomputation." : "";
+        w.Line($"/// <summary>All learnable parameters, one contiguous block (layout in <see cref=\"ParameterTensors\"/>).{stale}</summary>");
+        w.Line($"public {Names.Span} Parameters => View(_parameters, 0, ParameterCount);");
+        w.Line($"/// <summary>Running statistics and other non-learned state (layout in <see cref=\"StateTensors\"/>).{stale}</summary>");
+        w.Line($"public {Names.Span} State => View(_state, 0, StateCount);");
         if (layout.Trainable)
         {
             w.Line("/// <summary>Gradients of the last <c>ComputeGradients</c> call, laid out as <see cref=\"Parameters\"/>.</summary>");
-            w.Line("public global::System.Span<float> Gradients => _gradients;");
+            w.Line($"public {Names.Span} Gradients => _gradients;");
+            w.Line("int global::StaticNets.ITrainableNetwork.MinBatchSize => MinBatchSize;");
         }
         w.Line("/// <summary>The last layer's raw values (logits for cross-entropy) from the most recent batched forward pass.</summary>");
-        w.Line($"public global::System.ReadOnlySpan<float> BatchOutputs => {Names.Span($"_a{plan.Stages.Count}", "_lastBatch * OutputSize")};");
+        w.Line($"public {Names.ReadOnlySpan} BatchOutputs => {Names.Output(layout.Last, "_lastBatch")};");
         w.Line("/// <summary>Name, offset and shape of every parameter tensor.</summary>");
         w.Line("public global::System.ReadOnlySpan<global::StaticNets.ParameterTensor> ParameterTensors => s_parameterTensors;");
-        foreach (StagePlan s in plan.Stages)
+        w.Line("/// <summary>Name, offset and shape of every state tensor.</summary>");
+        w.Line("public global::System.ReadOnlySpan<global::StaticNets.ParameterTensor> StateTensors => s_stateTensors;");
+        foreach (Tensor t in tensors)
         {
-            w.Line($"/// <summary>dense{s.Number}.weight, [{s.Rows}, {s.InputSize}] row-major.</summary>");
-            w.Line($"public global::System.Span<float> {Names.Dense(s)}Weights => new global::System.Span<float>(_parameters, {s.WeightOffset}, {s.WeightCount});");
-            if (s.HasBias)
-            {
-                w.Line($"/// <summary>dense{s.Number}.bias, [{s.Rows}].</summary>");
-                w.Line($"public global::System.Span<float> {Names.Dense(s)}Bias => new global::System.Span<float>(_parameters, {s.BiasOffset}, {s.Rows});");
-            }
+            w.Line($"/// <summary>{t.Doc}: {t.Name}, [{t.Rows}{(t.Columns > 1 ? ", " + t.Columns : "")}].</summary>");
+            w.Line($"public {Names.Span} {t.View} => View({(t.InState ? "_state" : "_parameters")}, {t.Offset}, {t.Rows * t.Columns});");
+        }
+        foreach (DropoutOp d in layout.Ops.OfType<DropoutOp>())
+        {
+            w.Line($"/// <summary>The mask of dropout{d.Number} from the last training step (0 or 1/(1 − rate) per value).</summary>");
+            w.Line($"internal {Names.ReadOnlySpan} {Names.View(d)}Mask => {Names.Rows($"_mask{d.Index}", $"_lastBatch * {d.Size}")};");
         }
         w.Line("int global::StaticNets.INetwork.InputSize => InputSize;");
         w.Line("int global::StaticNets.INetwork.OutputSize => OutputSize;");
         w.Line("string global::StaticNets.INetwork.Architecture => Architecture;");
         w.Line($"global::StaticNets.Loss global::StaticNets.INetwork.Loss => {Names.Loss(plan.Loss)};");
         w.Line();
+        w.Open($"private {Names.Span} View(float[] block, int offset, int length)");
+        if (layout.HasBatchNorm) w.Line("_foldedStale = true; // the caller may write through it");
+        w.Line($"return new {Names.Span}(block, offset, length);");
+        w.Close();
+        w.Line();
 
-        EmitConstructor(w, plan, layout);
+        EmitConstructor(w, layout);
     }
 
-    private static void EmitConstructor(CodeWriter w, NetworkPlan plan, WorkspaceLayout layout)
+    private static void EmitTensorTable(CodeWriter w, string field, IEnumerable<Tensor> tensors)
     {
+        w.Line($"private static readonly global::StaticNets.ParameterTensor[] {field} =");
+        w.Line("[");
+        foreach (Tensor t in tensors)
+            w.Line($"    new(\"{t.Name}\", {t.Offset}, {t.Rows}, {t.Columns}, global::StaticNets.ParameterKind.{t.Kind}),");
+        w.Line("];");
+        w.Line();
+    }
+
+    private static List<Tensor> Tensors(WorkspaceLayout layout)
+    {
+        var list = new List<Tensor>();
+        foreach (OpPlan op in layout.Ops)
+        {
+            string v = Names.View(op);
+            switch (op)
+            {
+                case DenseOp d:
+                    list.Add(new($"dense{d.Number}.weight", v + "Weights", d.WeightOffset, d.Rows, d.InputSize, "Weight", false, "Weights"));
+                    if (d.HasBias) list.Add(new($"dense{d.Number}.bias", v + "Bias", d.BiasOffset, d.Rows, 1, "Bias", false, "Bias"));
+                    break;
+                case BatchNormOp b:
+                    list.Add(new($"batchnorm{b.Number}.weight", v + "Gamma", b.GammaOffset, b.Size, 1, "NormScale", false, "Scale γ"));
+                    list.Add(new($"batchnorm{b.Number}.bias", v + "Beta", b.BetaOffset, b.Size, 1, "NormShift", false, "Shift β"));
+                    list.Add(new($"batchnorm{b.Number}.running_mean", v + "RunningMean", b.MeanOffset, b.Size, 1, "RunningStatistic", true, "Running mean"));
+                    list.Add(new($"batchnorm{b.Number}.running_var", v + "RunningVariance", b.VarianceOffset, b.Size, 1, "RunningStatistic", true, "Running (unbiased) variance"));
+                    break;
+                case LayerNormOp l:
+                    list.Add(new($"layernorm{l.Number}.weight", v + "Gamma", l.GammaOffset, l.Size, 1, "NormScale", false, "Scale γ"));
+                    list.Add(new($"layernorm{l.Number}.bias", v + "Beta", l.BetaOffset, l.Size, 1, "NormShift", false, "Shift β"));
+                    break;
+                case PReLUOp pr:
+                    list.Add(new($"prelu{pr.Number}.weight", v + "Slope", pr.SlopeOffset, pr.Size, 1, "Slope", false, "Slopes α"));
+                    break;
+            }
+        }
+        return list;
+    }
+
+    /// <summary>Workspace arrays and their floats per sample (sized maxBatchSize × that), or a fixed size.</summary>
+    private static IEnumerable<(string Name, string Size)> WorkspaceFields(WorkspaceLayout layout)
+    {
+        foreach (OpPlan op in layout.Ops)
+        {
+            int k = op.Index, n = op.OutputSize;
+            yield return ($"_a{k}", $"maxBatchSize * {n}");
+            if (layout.KeepsZ(op)) yield return ($"_z{k}", $"maxBatchSize * {WorkspaceLayout.ActivationWidth(op)}");
+            if (op is DropoutOp) yield return ($"_mask{k}", $"maxBatchSize * {n}");
+            if (!layout.Trainable) continue;
+            yield return ($"_d{k}", $"maxBatchSize * {n}");
+            if (op is BatchNormOp or LayerNormOp) yield return ($"_xhat{k}", $"maxBatchSize * {n}");
+            if (op is BatchNormOp) yield return ($"_invStd{k}", $"{n}");
+            if (op is LayerNormOp) yield return ($"_invStd{k}", "maxBatchSize");
+        }
+        if (!layout.Trainable) yield break;
+        if (layout.DzWidth > 0) yield return ("_dz", $"maxBatchSize * {layout.DzWidth}");
+        foreach (int source in layout.SkipSources)
+            yield return ($"_skip{source}", $"maxBatchSize * {TrainingEmitter.SourceWidth(layout, source)}");
+    }
+
+    private static void EmitConstructor(CodeWriter w, WorkspaceLayout layout)
+    {
+        NetworkPlan plan = layout.Plan;
         w.Line("/// <summary>Creates the network with freshly initialized parameters.</summary>");
-        w.Line("/// <param name=\"seed\">Fixes the initial parameters (and everything else random in the network).</param>");
+        w.Line("/// <param name=\"seed\">Fixes the initial parameters and every later random choice (dropout masks).</param>");
         w.Line("/// <param name=\"maxBatchSize\">The largest batch that <c>PredictBatch</c> and training will be given.</param>");
         w.Open($"public {plan.ClassName}(int seed = 0, int maxBatchSize = 256)");
         w.Line($"if (maxBatchSize < 1 || (long)maxBatchSize * {layout.MaxWidth} > global::System.Array.MaxLength)");
         w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize, \"maxBatchSize must be at least 1 and small enough for maxBatchSize × {layout.MaxWidth} floats to fit in an array.\");");
         w.Line("MaxBatchSize = maxBatchSize;");
-        foreach (StagePlan s in plan.Stages)
-        {
-            if (layout.NeedsZ(s)) w.Line($"_z{s.Number} = new float[maxBatchSize * {s.Rows}];");
-            w.Line($"_a{s.Number} = new float[maxBatchSize * {s.Units}];");
-        }
-        if (layout.Trainable)
-        {
-            w.Line($"_delta0 = new float[maxBatchSize * {layout.DeltaWidth}];");
-            w.Line($"_delta1 = new float[maxBatchSize * {layout.DeltaWidth}];");
-            if (layout.DzWidth > 0) w.Line($"_dz = new float[maxBatchSize * {layout.DzWidth}];");
-        }
-        if (!layout.PredictOnStack) w.Line($"_predictScratch = new float[{layout.PredictScratch}];");
+        foreach (var (name, size) in WorkspaceFields(layout))
+            w.Line($"{name} = new float[{size}];");
+        if (layout.HasDropout) w.Line("_monteCarloInputs = new float[maxBatchSize * InputSize];");
+        if (!layout.PredictOnStack) w.Line($"_predictScratch = new float[{layout.PredictScratchSize}];");
         w.Line("var rng = new global::StaticNets.Rng(unchecked((ulong)seed));");
-        foreach (StagePlan s in plan.Stages)
+        foreach (OpPlan op in layout.Ops)
         {
-            w.Line($"global::StaticNets.Initializers.Fill({Names.Dense(s)}Weights, {s.InputSize}, {s.Rows}, global::StaticNets.Init.{s.Init}, {Format.FloatLiteral(s.InitScale)}, rng, {Format.FloatLiteral(s.NegativeSlope)});");
-            if (s.HasBias && s.BiasInit != 0f)
-                w.Line($"{Names.Dense(s)}Bias.Fill({Format.FloatLiteral(s.BiasInit)});");
+            string v = Names.View(op);
+            switch (op)
+            {
+                case DenseOp d:
+                    w.Line($"global::StaticNets.Initializers.Fill({v}Weights, {d.InputSize}, {d.Rows}, global::StaticNets.Init.{d.Init}, {Format.FloatLiteral(d.InitScale)}, rng, {Format.FloatLiteral(d.NegativeSlope)});");
+                    if (d.HasBias && d.BiasInit != 0f) w.Line($"{v}Bias.Fill({Format.FloatLiteral(d.BiasInit)});");
+                    break;
+                case BatchNormOp:
+                    w.Line($"{v}Gamma.Fill(1f);");
+                    w.Line($"{v}RunningVariance.Fill(1f);");
+                    break;
+                case LayerNormOp:
+                    w.Line($"{v}Gamma.Fill(1f);");
+                    break;
+                case PReLUOp pr:
+                    w.Line($"{v}Slope.Fill({Format.FloatLiteral(pr.InitialSlope)});");
+                    break;
+            }
         }
+        w.Line("_rng = rng;");
         w.Close();
         w.Line();
     }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using StaticNets.Generator.Model;
 using StaticNets.Generator.Planning;
@@ -5,33 +6,78 @@ using StaticNets.Generator.Planning;
 namespace StaticNets.Generator.Emitting;
 
 /// <summary>
-/// Which per-batch buffers the generated class holds. Every stage keeps its output a{n}; z{n}
-/// (pre-activation) is kept only where backward needs it or maxout reduces it. Backward uses two
-/// delta buffers in turn (the gradient of one stage's output, then of the one before) and one dz buffer.
+/// Which buffers the generated class holds, all sized for maxBatchSize rows: every op's output a{k};
+/// what backward needs (pre-activations z{k}, normalized values, 1/σ, dropout masks, output
+/// gradients d{k}, skip-gradient sums); the folded BatchNorm block; Monte-Carlo buffers.
 /// </summary>
-internal sealed class WorkspaceLayout(NetworkPlan plan)
+internal sealed class WorkspaceLayout
 {
-    public bool Trainable { get; } = plan.Loss != LossKind.None;
+    public WorkspaceLayout(NetworkPlan plan)
+    {
+        Plan = plan;
+        Trainable = plan.Loss != LossKind.None;
+        Ops = plan.Ops.Items.ToList();
+        Last = Ops[Ops.Count - 1];
+        HasBatchNorm = Ops.Any(o => o is BatchNormOp);
+        HasDropout = Ops.Any(o => o is DropoutOp);
+        SkipSources = Ops.OfType<AddOp>().Select(a => a.Source).Distinct().OrderBy(s => s).ToList();
+        DzWidth = Ops.Where(o => !o.Activation.IsIdentity).Select(ActivationWidth).DefaultIfEmpty(0).Max();
+        MaxWidth = Ops.Select(ActivationWidth).Append(plan.InputSize).Max();
 
-    public bool NeedsZ(StagePlan s) =>
-        s.Activation == ActivationKind.Maxout || (Trainable && s.IsElementwise && s.Activation != ActivationKind.Identity);
+        PredictOutputs[0] = "input";
+        foreach (OpPlan op in Ops)
+        {
+            if (IsFoldedAway(op)) continue;
+            if (op is DenseOp { Activation.Kind: ActivationKind.Maxout } d) PredictScratch.Add(($"z{op.Index}", d.Rows));
+            if (op == Last) PredictOutputs[op.Index] = "output";
+            else if (op is DropoutOp) PredictOutputs[op.Index] = PredictOutputs[op.Index - 1];
+            else
+            {
+                PredictOutputs[op.Index] = $"a{op.Index}";
+                PredictScratch.Add(($"a{op.Index}", op.OutputSize));
+            }
+        }
+        PredictScratchSize = PredictScratch.Sum(s => s.Size);
+    }
 
-    /// <summary>Backward needs a separate dz only where the activation is not the identity.</summary>
-    public bool NeedsDz(StagePlan s) => s.Activation != ActivationKind.Identity;
+    /// <summary>In single-sample Predict, where each op's output lives: a scratch slice, the caller's output, or (dropout) its input.</summary>
+    public Dictionary<int, string> PredictOutputs { get; } = new();
 
-    public int DeltaWidth { get; } = plan.Stages.Max(s => s.Units);
+    /// <summary>Predict's scratch slices in order.</summary>
+    public List<(string Name, int Size)> PredictScratch { get; } = new();
 
-    public int DzWidth { get; } = plan.Stages.Where(s => s.Activation != ActivationKind.Identity).Select(s => s.Rows).DefaultIfEmpty(0).Max();
+    public int PredictScratchSize { get; }
 
-    /// <summary>Floats a single-sample Predict needs for intermediate values (stage outputs and maxout pieces).</summary>
-    public int PredictScratch { get; } = plan.Stages.Take(plan.Stages.Count - 1).Sum(s => s.Units)
-        + plan.Stages.Where(s => s.Activation == ActivationKind.Maxout).Sum(s => s.Rows);
+    public bool PredictOnStack => PredictScratchSize <= MaxStackFloats;
 
-    /// <summary>Above this many floats Predict uses an instance buffer instead of the stack.</summary>
-    public const int MaxStackFloats = 16 * 1024;
+    public NetworkPlan Plan { get; }
+    public bool Trainable { get; }
+    public List<OpPlan> Ops { get; }
+    public OpPlan Last { get; }
+    public bool HasBatchNorm { get; }
+    public bool HasDropout { get; }
 
-    public bool PredictOnStack => PredictScratch <= MaxStackFloats;
+    /// <summary>Ops (0: the input) whose outputs an [Add] reads, so backward sums a second gradient into them.</summary>
+    public List<int> SkipSources { get; }
+
+    /// <summary>Floats per sample of the shared dz buffer (activation backward).</summary>
+    public int DzWidth { get; }
 
     /// <summary>The widest per-sample buffer, to check maxBatchSize × width fits an array.</summary>
-    public int MaxWidth { get; } = plan.Stages.Max(s => s.Rows);
+    public int MaxWidth { get; }
+
+    /// <summary>Values an activation acts on: the Dense rows (all maxout pieces) or the op's width.</summary>
+    public static int ActivationWidth(OpPlan op) => op is DenseOp d ? d.Rows : op.OutputSize;
+
+    /// <summary>Whether op k keeps its pre-activation values: for backward, or maxout's pieces.</summary>
+    public bool KeepsZ(OpPlan op) =>
+        op.Activation.Kind == ActivationKind.Maxout || (Trainable && op.Activation.IsElementwise && !op.Activation.IsIdentity);
+
+    /// <summary>The Dense a BatchNorm folds into at inference, whose own output is then never computed.</summary>
+    public bool IsFoldedAway(OpPlan op) => op is DenseOp && op.Index < Ops.Count && Ops[op.Index] is BatchNormOp { FoldsIntoDense: true };
+
+    public OpPlan Op(int index) => Ops[index - 1];
+
+    /// <summary>Single-sample Predict keeps intermediate values on the stack up to this many floats.</summary>
+    public const int MaxStackFloats = 16 * 1024;
 }

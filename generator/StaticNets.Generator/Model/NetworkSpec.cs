@@ -4,6 +4,7 @@ namespace StaticNets.Generator.Model;
 internal enum LayerKind
 {
     Input, Dense, ReLU, LeakyReLU, ELU, SELU, Sigmoid, Tanh, GELU, Swish, Softplus, Maxout, Softmax,
+    BatchNorm, LayerNorm, Dropout, PReLU, SaveAs, Add,
 }
 
 /// <summary>Mirrors StaticNets.Loss (same values); the generator cannot reference the runtime.</summary>
@@ -17,13 +18,17 @@ internal enum InitKind
 
 /// <summary>
 /// One layer attribute as written. <see cref="Size"/> is Input's size, Dense's units or Maxout's
-/// pieces; <see cref="Value"/> is LeakyReLU/ELU's alpha or Swish/Softplus's beta; <see cref="Flag"/>
-/// is GELU's Approximate. The Dense-only members keep their defaults on other kinds.
+/// pieces; <see cref="Value"/> is LeakyReLU/ELU's alpha, Swish/Softplus's beta, BatchNorm's momentum,
+/// Dropout's rate or PReLU's initial slope; <see cref="Epsilon"/> is a normalization's ε;
+/// <see cref="Flag"/> is GELU's Approximate; <see cref="Name"/> is SaveAs/Add's name. The Dense-only
+/// members keep their defaults on other kinds.
 /// </summary>
 internal sealed record LayerSpec(
     LayerKind Kind,
     int Size,
     float Value,
+    float Epsilon,
+    string? Name,
     bool Flag,
     InitKind Init,
     float InitScale,

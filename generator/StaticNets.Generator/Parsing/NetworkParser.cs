@@ -89,7 +89,9 @@ internal static class NetworkParser
     {
         object? first = attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value : null;
         int size = first is int i ? i : 0;
-        float value = first is null or int ? float.NaN : Convert.ToSingle(first, CultureInfo.InvariantCulture);
+        string? name = first as string;
+        float value = first is null or int or string ? DefaultValue(kind) : Convert.ToSingle(first, CultureInfo.InvariantCulture);
+        float epsilon = kind is LayerKind.BatchNorm or LayerKind.LayerNorm ? 1e-5f : float.NaN;
         bool flag = false, bias = true;
         var init = InitKind.Default;
         float initScale = float.NaN, biasInit = 0f;
@@ -103,10 +105,20 @@ internal static class NetworkParser
                 case "InitScale" when v is not null: initScale = Convert.ToSingle(v, CultureInfo.InvariantCulture); break;
                 case "Bias" when v is bool b: bias = b; break;
                 case "BiasInit" when v is not null: biasInit = Convert.ToSingle(v, CultureInfo.InvariantCulture); break;
+                case "Momentum" or "InitialSlope" when v is not null: value = Convert.ToSingle(v, CultureInfo.InvariantCulture); break;
+                case "Epsilon" when v is not null: epsilon = Convert.ToSingle(v, CultureInfo.InvariantCulture); break;
             }
         }
-        return new LayerSpec(kind, size, value, flag, init, initScale, bias, biasInit, location);
+        return new LayerSpec(kind, size, value, epsilon, name, flag, init, initScale, bias, biasInit, location);
     }
+
+    // The attributes' property defaults, which AttributeData does not report when they are not set.
+    private static float DefaultValue(LayerKind kind) => kind switch
+    {
+        LayerKind.BatchNorm => 0.1f,
+        LayerKind.PReLU => 0.25f,
+        _ => float.NaN,
+    };
 
     private static string Keyword(TypeDeclarationSyntax? declaration) => declaration switch
     {

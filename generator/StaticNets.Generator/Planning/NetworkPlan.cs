@@ -2,34 +2,67 @@ using StaticNets.Generator.Model;
 
 namespace StaticNets.Generator.Planning;
 
-/// <summary>The activation fused into a dense stage. Maxout and Softmax are not elementwise.</summary>
+/// <summary>The activation fused into the op that produces its input. Maxout and Softmax are not elementwise.</summary>
 internal enum ActivationKind { Identity, ReLU, LeakyReLU, ELU, SELU, Sigmoid, Tanh, GeluErf, GeluTanh, Swish, Softplus, Maxout, Softmax }
 
-/// <summary>
-/// One Dense layer with the activation that follows it. Its weights are [Rows, InputSize] row-major at
-/// <see cref="WeightOffset"/>; Rows = Units × Pieces (Pieces &gt; 1 only for maxout).
-/// </summary>
-internal sealed record StagePlan(
-    int Number,
-    int InputSize,
-    int Units,
-    int Pieces,
-    ActivationKind Activation,
-    float ActivationValue,
-    bool HasBias,
-    int WeightOffset,
-    int BiasOffset,
-    InitKind Init,
-    float InitScale,
-    float BiasInit,
-    float NegativeSlope)
+/// <summary>An activation and its argument (alpha or beta) or, for maxout, its pieces.</summary>
+internal sealed record ActivationPlan(ActivationKind Kind, float Value, int Pieces)
 {
-    public int Rows => Units * Pieces;
-    public int WeightCount => Rows * InputSize;
-    public bool IsElementwise => Activation is not (ActivationKind.Maxout or ActivationKind.Softmax);
+    public static readonly ActivationPlan Identity = new(ActivationKind.Identity, 0f, 1);
+    public bool IsIdentity => Kind == ActivationKind.Identity;
+    public bool IsElementwise => Kind is not (ActivationKind.Maxout or ActivationKind.Softmax);
 }
 
-/// <summary>A validated network with its parameter layout: all the emitters read.</summary>
+/// <summary>
+/// One step of the network, numbered from 1 in order (0 stands for the network's input); each reads
+/// the output of the step before it. Offsets index the parameter block unless named otherwise.
+/// </summary>
+internal abstract record OpPlan(int Index, int InputSize, int OutputSize)
+{
+    /// <summary>The activation applied to this op's result in the same loop (identity for ops that take none).</summary>
+    public virtual ActivationPlan Activation => ActivationPlan.Identity;
+}
+
+/// <summary>y = W x + b, W [Rows, InputSize] row-major; Rows = Units × maxout pieces.</summary>
+internal sealed record DenseOp(int Index, int InputSize, int Units, int Number, ActivationPlan Fused, bool HasBias, int WeightOffset, int BiasOffset,
+    InitKind Init, float InitScale, float BiasInit, float NegativeSlope) : OpPlan(Index, InputSize, Units)
+{
+    public override ActivationPlan Activation => Fused;
+    public int Rows => Units * Fused.Pieces;
+    public int WeightCount => Rows * InputSize;
+}
+
+/// <summary>
+/// BatchNorm over Size features; γ, β in the parameters, running mean and variance in the state.
+/// At inference it is folded into the Dense before it (when that Dense has no activation of its own)
+/// or applied as scale and shift; either way from the folded block at <see cref="FoldedOffset"/>.
+/// </summary>
+internal sealed record BatchNormOp(int Index, int Size, int Number, ActivationPlan Fused, int GammaOffset, int BetaOffset,
+    int MeanOffset, int VarianceOffset, float Momentum, float Epsilon, bool FoldsIntoDense, int FoldedOffset) : OpPlan(Index, Size, Size)
+{
+    public override ActivationPlan Activation => Fused;
+}
+
+/// <summary>LayerNorm over Size features per sample.</summary>
+internal sealed record LayerNormOp(int Index, int Size, int Number, ActivationPlan Fused, int GammaOffset, int BetaOffset, float Epsilon)
+    : OpPlan(Index, Size, Size)
+{
+    public override ActivationPlan Activation => Fused;
+}
+
+/// <summary>PReLU with one learnable slope per feature.</summary>
+internal sealed record PReLUOp(int Index, int Size, int Number, int SlopeOffset, float InitialSlope) : OpPlan(Index, Size, Size);
+
+/// <summary>Inverted dropout; the identity at inference.</summary>
+internal sealed record DropoutOp(int Index, int Size, int Number, float Rate) : OpPlan(Index, Size, Size);
+
+/// <summary>Adds the output of op <see cref="Source"/> (0: the network input), saved under <see cref="Name"/>.</summary>
+internal sealed record AddOp(int Index, int Size, int Source, string Name, ActivationPlan Fused) : OpPlan(Index, Size, Size)
+{
+    public override ActivationPlan Activation => Fused;
+}
+
+/// <summary>A validated network with its parameter, state and folded layouts: all the emitters read.</summary>
 internal sealed record NetworkPlan(
     string? Namespace,
     string ClassName,
@@ -38,8 +71,10 @@ internal sealed record NetworkPlan(
     int InputSize,
     int OutputSize,
     int ParameterCount,
+    int StateCount,
+    int FoldedCount,
     string Architecture,
-    EquatableArray<StagePlan> Stages);
+    EquatableArray<OpPlan> Ops);
 
 /// <summary>What the plan stage hands on: a plan when the network is valid, and diagnostics.</summary>
 internal sealed record PlanResult(NetworkPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);

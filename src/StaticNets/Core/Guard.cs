@@ -17,6 +17,14 @@ public static class Guard
             ThrowBatchSize(batchSize, maxBatchSize, network);
     }
 
+    /// <summary>Throws for a training batch of one sample in a network with BatchNorm.</summary>
+    public static void BatchNormBatchSize(int batchSize, string network)
+    {
+        if (batchSize < 2)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
+                $"{network} has BatchNorm, whose training step needs at least 2 samples: the statistics of one sample are degenerate (variance 0). Train with batches of 2 or more, or use LayerNorm.");
+    }
+
     /// <summary>Throws unless <paramref name="length"/> equals <paramref name="expected"/>.</summary>
     public static void Length(int length, int expected, string argument, string what)
     {

@@ -28,6 +28,15 @@ public interface INetwork
     /// <summary>Where each named tensor lives in <see cref="Parameters"/>.</summary>
     ReadOnlySpan<ParameterTensor> ParameterTensors { get; }
 
+    /// <summary>
+    /// State that is not learned by gradient but belongs to the model, such as BatchNorm's running
+    /// mean and variance (PyTorch's buffers); empty when there is none. Saved and loaded with the parameters.
+    /// </summary>
+    Span<float> State { get; }
+
+    /// <summary>Where each named tensor lives in <see cref="State"/>.</summary>
+    ReadOnlySpan<ParameterTensor> StateTensors { get; }
+
     /// <summary>One sample: <paramref name="input"/> has InputSize values, <paramref name="output"/> OutputSize.</summary>
     void Predict(ReadOnlySpan<float> input, Span<float> output);
 
@@ -43,6 +52,9 @@ public interface ITrainableNetwork : INetwork
 {
     /// <summary>Gradient of the mean loss for every parameter; same layout as <see cref="INetwork.Parameters"/>.</summary>
     Span<float> Gradients { get; }
+
+    /// <summary>The smallest batch <c>ComputeGradients</c> accepts: 2 with BatchNorm (batch statistics need two samples), else 1.</summary>
+    int MinBatchSize { get; }
 
     /// <summary>
     /// Forward and backward over a batch with integer class labels (<see cref="Loss.SoftmaxCrossEntropy"/>):
@@ -75,9 +87,17 @@ public enum ParameterKind
     Weight,
     /// <summary>A bias vector.</summary>
     Bias,
+    /// <summary>A normalization layer's scale γ.</summary>
+    NormScale,
+    /// <summary>A normalization layer's shift β.</summary>
+    NormShift,
+    /// <summary>A learnable activation slope (PReLU's α).</summary>
+    Slope,
+    /// <summary>A running statistic in <see cref="INetwork.State"/> (not learned by gradient).</summary>
+    RunningStatistic,
 }
 
-/// <summary>A named tensor inside the parameter block, stored row-major [Rows, Columns].</summary>
+/// <summary>A named tensor inside the parameter (or state) block, stored row-major [Rows, Columns].</summary>
 /// <param name="Name">PyTorch-style name, e.g. <c>dense1.weight</c>.</param>
 /// <param name="Offset">First element in the parameter block.</param>
 /// <param name="Rows">Rows (output features for a weight).</param>

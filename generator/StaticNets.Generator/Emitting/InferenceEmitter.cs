@@ -1,0 +1,242 @@
+using System.Collections.Generic;
+using StaticNets.Generator.Model;
+using StaticNets.Generator.Planning;
+
+namespace StaticNets.Generator.Emitting;
+
+/// <summary>
+/// Inference: BatchNorm uses running statistics, folded into the Dense before it (or applied as scale
+/// and shift) from the folded block, which is recomputed when parameters or state may have changed;
+/// dropout is the identity, unless Monte-Carlo prediction keeps it on.
+/// </summary>
+internal static class InferenceEmitter
+{
+    public static void Emit(CodeWriter w, WorkspaceLayout layout)
+    {
+        EmitPredict(w, layout);
+        EmitPredictBatch(w, layout);
+        if (layout.HasDropout) EmitMonteCarlo(w, layout);
+        EmitForwardInference(w, layout);
+        if (layout.HasBatchNorm) EmitRefreshFolded(w, layout);
+    }
+
+    private static void EmitPredict(CodeWriter w, WorkspaceLayout layout)
+    {
+        NetworkPlan plan = layout.Plan;
+        var outputs = layout.PredictOutputs;
+        bool onStack = layout.PredictOnStack;
+
+        w.Line("/// <summary>");
+        w.Line("/// One sample in inference mode: <paramref name=\"input\"/> holds InputSize values, <paramref name=\"output\"/> receives OutputSize.");
+        w.Line(plan.Loss switch
+        {
+            LossKind.SoftmaxCrossEntropy => "/// Outputs are class probabilities (softmax of the logits).",
+            LossKind.SigmoidBinaryCrossEntropy => "/// The output is the probability of the positive class (sigmoid of the logit).",
+            _ => "/// Outputs are the last layer's values.",
+        });
+        if (layout.HasBatchNorm) w.Line("/// BatchNorm uses its running statistics, folded into the preceding Dense.");
+        if (layout.HasDropout) w.Line("/// Dropout is off (see PredictMonteCarlo to keep it on).");
+        w.Line(onStack
+            ? "/// Allocates nothing and keeps intermediate values on the stack, so concurrent calls are safe."
+            : "/// Allocates nothing; intermediate values use an instance buffer, so calls must not overlap.");
+        w.Line("/// Throws ArgumentException for wrong lengths or a NaN/infinite input.");
+        w.Line("/// </summary>");
+        w.Open($"public void Predict({Names.ReadOnlySpan} input, {Names.Span} output)");
+        w.Line($"{Names.Guard}.Length(input.Length, InputSize, nameof(input), \"InputSize of {plan.ClassName}\");");
+        w.Line($"{Names.Guard}.Length(output.Length, OutputSize, nameof(output), \"OutputSize of {plan.ClassName}\");");
+        w.Line($"{Names.Guard}.Finite(input, nameof(input));");
+        EmitBlocks(w, layout);
+        if (layout.PredictScratchSize > 0)
+        {
+            w.Line(onStack ? $"{Names.Span} scratch = stackalloc float[{layout.PredictScratchSize}];" : $"{Names.Span} scratch = _predictScratch;");
+            int offset = 0;
+            foreach (var (name, size) in layout.PredictScratch)
+            {
+                w.Line($"{Names.Span} {name} = scratch.Slice({offset}, {size});");
+                offset += size;
+            }
+        }
+        foreach (OpPlan op in layout.Ops)
+        {
+            if (layout.IsFoldedAway(op)) continue;
+            if (op is DropoutOp)
+            {
+                if (op == layout.Last) w.Line($"{outputs[op.Index - 1]}.CopyTo(output);");
+                continue;
+            }
+            string? maxoutZ = op.Activation.Kind == ActivationKind.Maxout ? $"z{op.Index}" : null;
+            EmitOp(w, layout, op, k => outputs[k], maxoutZ, "1");
+        }
+        EmitLink(w, plan, "output", "1");
+        w.Close();
+        w.Line();
+    }
+
+    private static void EmitPredictBatch(CodeWriter w, WorkspaceLayout layout)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// <paramref name=\"batchSize\"/> samples, row after row, in inference mode (outputs as in <see cref=\"Predict\"/>).");
+        w.Line("/// Allocates nothing; uses the network's workspace, so calls on one instance must not overlap.");
+        w.Line("/// </summary>");
+        w.Open($"public void PredictBatch({Names.ReadOnlySpan} inputs, {Names.Span} outputs, int batchSize)");
+        EmitBatchChecks(w, layout.Plan, "inputs");
+        w.Line($"{Names.Guard}.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), \"batchSize × OutputSize\");");
+        w.Line("ForwardInference(inputs, batchSize, dropout: false);");
+        w.Line($"{Names.Output(layout.Last, "batchSize")}.CopyTo(outputs);");
+        EmitLink(w, layout.Plan, "outputs", "batchSize");
+        w.Close();
+        w.Line();
+    }
+
+    private static void EmitMonteCarlo(CodeWriter w, WorkspaceLayout layout)
+    {
+        NetworkPlan plan = layout.Plan;
+        w.Line("/// <summary>");
+        w.Line("/// Monte-Carlo dropout: predicts <paramref name=\"samples\"/> times with dropout kept on (BatchNorm stays in");
+        w.Line("/// inference mode) and returns each output's mean and sample standard deviation, a measure of the model's");
+        w.Line("/// uncertainty. Uses the network's workspace and random generator; allocates nothing.");
+        w.Line("/// </summary>");
+        w.Open($"public void PredictMonteCarlo({Names.ReadOnlySpan} input, {Names.Span} mean, {Names.Span} standardDeviation, int samples)");
+        w.Line($"{Names.Guard}.Length(input.Length, InputSize, nameof(input), \"InputSize of {plan.ClassName}\");");
+        w.Line($"{Names.Guard}.Length(mean.Length, OutputSize, nameof(mean), \"OutputSize of {plan.ClassName}\");");
+        w.Line($"{Names.Guard}.Length(standardDeviation.Length, OutputSize, nameof(standardDeviation), \"OutputSize of {plan.ClassName}\");");
+        w.Line($"{Names.Guard}.Finite(input, nameof(input));");
+        w.Line("if (samples < 2) throw new global::System.ArgumentOutOfRangeException(nameof(samples), samples, \"Monte-Carlo prediction needs at least 2 samples for a standard deviation.\");");
+        w.Line("global::System.Span<double> sums = _monteCarloSums;");
+        w.Line("sums.Clear();");
+        w.Open("for (int done = 0; done < samples;)");
+        w.Line("int n = global::System.Math.Min(MaxBatchSize, samples - done);");
+        w.Line("for (int r = 0; r < n; r++) input.CopyTo(new global::System.Span<float>(_monteCarloInputs, r * InputSize, InputSize));");
+        w.Line($"ForwardInference(new {Names.ReadOnlySpan}(_monteCarloInputs, 0, n * InputSize), n, dropout: true);");
+        w.Line($"{Names.Span} y = {Names.Output(layout.Last, "n")};");
+        EmitLink(w, plan, "y", "n");
+        w.Open("for (int i = 0; i < y.Length; i++)");
+        w.Line("int k = i % OutputSize;");
+        w.Line("sums[k] += y[i];");
+        w.Line("sums[OutputSize + k] += (double)y[i] * y[i];");
+        w.Close();
+        w.Line("done += n;");
+        w.Close();
+        w.Open("for (int k = 0; k < OutputSize; k++)");
+        w.Line("double m = sums[k] / samples;");
+        w.Line("mean[k] = (float)m;");
+        w.Line("standardDeviation[k] = (float)global::System.Math.Sqrt(global::System.Math.Max(0.0, (sums[OutputSize + k] - samples * m * m) / (samples - 1)));");
+        w.Close();
+        w.Close();
+        w.Line();
+    }
+
+    private static void EmitForwardInference(CodeWriter w, WorkspaceLayout layout)
+    {
+        w.Line("// Inference forward into the workspace outputs a{k}; `dropout` keeps dropout on (Monte-Carlo prediction).");
+        w.Open($"private void ForwardInference({Names.ReadOnlySpan} x, int batch, bool dropout)");
+        EmitBlocks(w, layout);
+        w.Line("_lastBatch = batch;");
+        foreach (OpPlan op in layout.Ops)
+        {
+            if (layout.IsFoldedAway(op)) continue;
+            string? maxoutZ = op.Activation.Kind == ActivationKind.Maxout ? Names.Rows($"_z{op.Index}", $"batch * {((DenseOp)op).Rows}") : null;
+            EmitOp(w, layout, op, k => k == 0 ? "x" : Names.Output(layout.Op(k)), maxoutZ, "batch");
+        }
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>One op at inference, reading the output of the op before it (or before the Dense a BatchNorm folds into).</summary>
+    private static void EmitOp(CodeWriter w, WorkspaceLayout layout, OpPlan op, System.Func<int, string> output, string? maxoutZ, string batch)
+    {
+        // A BatchNorm folded into its Dense reads the Dense's input; the Dense's own output never exists.
+        string input = output(op is BatchNormOp { FoldsIntoDense: true } ? op.Index - 2 : op.Index - 1), result = output(op.Index);
+        int n = op.OutputSize;
+        w.Line("// " + Names.Describe(op));
+        switch (op)
+        {
+            case DenseOp d:
+                DenseEmitter.Emit(w, new DenseEmitter.Call(d, false, d.Activation, Names.Weights(d, "p"), Names.Bias(d, "p"), input, null, maxoutZ, result, batch));
+                break;
+            case BatchNormOp { FoldsIntoDense: true } b:
+                var dense = (DenseOp)layout.Op(b.Index - 1);
+                w.Line("// (folded into " + Names.Describe(dense) + ")");
+                DenseEmitter.Emit(w, new DenseEmitter.Call(dense, true, b.Activation, Names.Slice("f", b.FoldedOffset, dense.WeightCount),
+                    Names.Slice("f", b.FoldedOffset + dense.WeightCount, dense.Rows), input, null, null, result, batch));
+                break;
+            case BatchNormOp b:
+                w.Line($"{Names.Kernels}.NormalizationKernels.AffineForward({input}, {Names.Slice("f", b.FoldedOffset, n)}, {Names.Slice("f", b.FoldedOffset + n, n)}, {result}, {batch}, {n}, {Names.Activation(b.Activation)});");
+                DenseEmitter.EmitEpilogue(w, b.Activation, null, result, batch, n);
+                break;
+            case LayerNormOp l:
+                w.Line($"{Names.Kernels}.NormalizationKernels.LayerNorm({input}, {Names.Slice("p", l.GammaOffset, n)}, {Names.Slice("p", l.BetaOffset, n)}, default, default, default, {result}, {batch}, {n}, {Format.FloatLiteral(l.Epsilon)}, {Names.Activation(l.Activation)});");
+                DenseEmitter.EmitEpilogue(w, l.Activation, null, result, batch, n);
+                break;
+            case PReLUOp pr:
+                w.Line($"{Names.Kernels}.ElementwiseKernels.PReLUForward({input}, {Names.Slice("p", pr.SlopeOffset, n)}, {result}, {batch}, {n});");
+                break;
+            case DropoutOp dr:
+                w.Line($"if (dropout) {Names.Kernels}.ElementwiseKernels.DropoutForward({input}, {Names.Rows($"_mask{dr.Index}", $"{batch} * {n}")}, {result}, {Format.FloatLiteral(dr.Rate)}, _rng);");
+                w.Line($"else {input}.CopyTo({result});");
+                break;
+            case AddOp a:
+                w.Line($"{Names.Kernels}.ElementwiseKernels.AddForward({input}, {output(a.Source)}, default, {result}, {Names.Activation(a.Activation)});");
+                DenseEmitter.EmitEpilogue(w, a.Activation, null, result, batch, n);
+                break;
+        }
+    }
+
+    /// <summary>Local spans over the parameter block and (refreshed first if stale) the folded block.</summary>
+    public static void EmitBlocks(CodeWriter w, WorkspaceLayout layout)
+    {
+        w.Line($"{Names.ReadOnlySpan} p = _parameters;");
+        if (layout.HasBatchNorm)
+        {
+            w.Line("if (_foldedStale) RefreshFolded();");
+            w.Line($"{Names.ReadOnlySpan} f = _folded;");
+        }
+    }
+
+    private static void EmitRefreshFolded(CodeWriter w, WorkspaceLayout layout)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// Recomputes the BatchNorm-folded weights inference uses. Runs by itself before inference whenever the");
+        w.Line("/// parameters or state were handed out for writing or a training step ran; call it only after writing");
+        w.Line("/// through a span obtained before the last prediction.");
+        w.Line("/// </summary>");
+        w.Open("public void RefreshFolded()");
+        w.Open("lock (_foldLock)");
+        w.Line($"{Names.ReadOnlySpan} p = _parameters;");
+        w.Line($"{Names.ReadOnlySpan} s = _state;");
+        w.Line($"{Names.Span} f = _folded;");
+        foreach (BatchNormOp b in layout.Ops.FindAll(o => o is BatchNormOp).ConvertAll(o => (BatchNormOp)o))
+        {
+            int n = b.Size;
+            string stats = $"{Names.Slice("p", b.GammaOffset, n)}, {Names.Slice("p", b.BetaOffset, n)}, {Names.Slice("s", b.MeanOffset, n)}, {Names.Slice("s", b.VarianceOffset, n)}, {Format.FloatLiteral(b.Epsilon)}";
+            if (b.FoldsIntoDense)
+            {
+                var d = (DenseOp)layout.Op(b.Index - 1);
+                w.Line($"{Names.Kernels}.NormalizationKernels.FoldIntoDense({Names.Weights(d, "p")}, {Names.Bias(d, "p")}, {stats}, {Names.Slice("f", b.FoldedOffset, d.WeightCount)}, {Names.Slice("f", b.FoldedOffset + d.WeightCount, n)}, {d.InputSize});");
+            }
+            else
+                w.Line($"{Names.Kernels}.NormalizationKernels.BatchNormAffine({stats}, {Names.Slice("f", b.FoldedOffset, n)}, {Names.Slice("f", b.FoldedOffset + n, n)});");
+        }
+        w.Line("_foldedStale = false;");
+        w.Close();
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>The checks every batched entry point starts with.</summary>
+    public static void EmitBatchChecks(CodeWriter w, NetworkPlan plan, string inputs)
+    {
+        w.Line($"{Names.Guard}.BatchSize(batchSize, MaxBatchSize, \"{plan.ClassName}\");");
+        w.Line($"{Names.Guard}.Length({inputs}.Length, batchSize * InputSize, nameof({inputs}), \"batchSize × InputSize\");");
+        w.Line($"{Names.Guard}.Finite({inputs}, nameof({inputs}));");
+    }
+
+    /// <summary>The loss's output link: what turns logits into the probabilities Predict returns.</summary>
+    public static void EmitLink(CodeWriter w, NetworkPlan plan, string outputs, string batch)
+    {
+        if (plan.Loss == LossKind.SoftmaxCrossEntropy)
+            w.Line($"{Names.Kernels}.OutputKernels.Softmax({outputs}, {outputs}, {batch}, OutputSize);");
+        else if (plan.Loss == LossKind.SigmoidBinaryCrossEntropy)
+            w.Line($"{Names.Kernels}.OutputKernels.Sigmoid({outputs}, {outputs});");
+    }
+}

@@ -1,0 +1,70 @@
+namespace StaticNets;
+
+/// <summary>
+/// Batch normalization over the features of the layer before it. Training normalizes with the
+/// mini-batch mean and biased variance and updates running statistics
+/// (r ← (1 − Momentum)·r + Momentum·batch value, unbiased variance, as PyTorch does); inference uses
+/// the running statistics, folded into the Dense before it when there is one. γ starts at 1, β at 0.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class BatchNormAttribute : Attribute
+{
+    /// <summary>Weight of the newest batch in the running statistics (PyTorch's default 0.1).</summary>
+    public float Momentum { get; set; } = 0.1f;
+
+    /// <summary>Added to the variance before the square root.</summary>
+    public float Epsilon { get; set; } = 1e-5f;
+}
+
+/// <summary>
+/// Layer normalization: each sample normalized over its own features, then scaled by γ (init 1)
+/// and shifted by β (init 0). The same at training and inference.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LayerNormAttribute : Attribute
+{
+    /// <summary>Added to the variance before the square root.</summary>
+    public float Epsilon { get; set; } = 1e-5f;
+}
+
+/// <summary>
+/// Inverted dropout: in training each value is zeroed with probability <paramref name="rate"/> and the
+/// rest scaled by 1/(1 − rate); at inference it is the identity (unless Monte-Carlo prediction asks for it).
+/// Masks come from the network's seeded generator, so runs are reproducible.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DropoutAttribute(float rate) : Attribute
+{
+    /// <summary>Probability of dropping a value, in [0, 1).</summary>
+    public float Rate { get; } = rate;
+}
+
+/// <summary>Parametric ReLU: x for x &gt; 0, α·x otherwise, with one learnable α per feature.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class PReLUAttribute : Attribute
+{
+    /// <summary>Initial slope of every feature (PyTorch's default 0.25).</summary>
+    public float InitialSlope { get; set; } = 0.25f;
+}
+
+/// <summary>
+/// Names the current output (after the layer and activation above it) so a later <see cref="AddAttribute"/>
+/// can add it back: a skip connection.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SaveAsAttribute(string name) : Attribute
+{
+    /// <summary>The name a later [Add] refers to.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>
+/// Adds the output saved by <c>[SaveAs(name)]</c> to the current output (same width, checked at compile
+/// time): a(l) = f(z(l)) + a(l − k). An activation after it applies to the sum. Gradients flow through both paths.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class AddAttribute(string name) : Attribute
+{
+    /// <summary>The [SaveAs] name to add.</summary>
+    public string Name { get; } = name;
+}
