@@ -31,14 +31,14 @@ public class ForwardTests
     {
         INetwork net = NetworkFactories.All[name](1);
         var reference = new ReferenceNetwork(net);
-        double[] p = net.Parameters.ToArray().Select(v => (double)v).ToArray();
+        double[] p = TestData.AsDouble(net.Parameters), state = TestData.AsDouble(net.State);
         var rng = new Rng(9);
         var output = new float[net.OutputSize];
         for (int sample = 0; sample < 5; sample++)
         {
             float[] x = TestData.Normal(net.InputSize, rng);
             net.Predict(x, output);
-            double[] expected = reference.Predict(p, x.Select(v => (double)v).ToArray());
+            double[] expected = reference.Predict(p, state, x.Select(v => (double)v).ToArray());
             double scale = expected.Max(Math.Abs);
             for (int k = 0; k < expected.Length; k++)
                 Assert.True(Math.Abs(output[k] - expected[k]) <= 1e-5 * Math.Max(scale, 1e-3),
@@ -158,5 +158,11 @@ public static class NetworkFactories
         ["LinearNet"] = seed => new LinearNet(seed),
         ["MnistMlp"] = seed => new MnistMlp(seed),
         ["InferenceOnlyNet"] = seed => new InferenceOnlyNet(seed),
+        ["BatchNormNet"] = seed => new BatchNormNet(seed),
+        ["LayerNormNet"] = seed => new LayerNormNet(seed),
+        ["PReLUNet"] = seed => new PReLUNet(seed),
+        ["SkipNet"] = seed => new SkipNet(seed),
+        ["DeepStackNet"] = seed => new DeepStackNet(seed),
+        ["DropoutNet"] = seed => new DropoutNet(seed),
     };
 }

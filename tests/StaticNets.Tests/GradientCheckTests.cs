@@ -23,8 +23,13 @@ public class GradientCheckTests(ITestOutputHelper output)
         var data = new TheoryData<string, int>();
         // Finite differences cost two reference passes per parameter: small networks only.
         foreach (var (name, factory) in NetworkFactories.All)
-            if (factory(0) is ITrainableNetwork { Parameters.Length: < 5000 })
-                foreach (int batch in new[] { 1, 5 })
+            // BatchNorm's backward removes the batch mean and the x̂ direction from the gradient, which with
+            // very few samples leaves a small remainder of larger float terms: with two samples every feature
+            // maps to exactly ±1 and the true gradient is O(ε); with three, upstream float rounding was seen
+            // amplified to 1.6e-4 relative (DeepStackNet), while 4, 6, 8 and 12 samples all gave about 1e-5.
+            // So BatchNorm networks are checked at 4 and 8 samples, the others at 1 and 5.
+            if (factory(0) is ITrainableNetwork { Parameters.Length: < 5000 } net)
+                foreach (int batch in net.MinBatchSize == 1 ? new[] { 1, 5 } : new[] { 4, 8 })
                     data.Add(name, batch);
         return data;
     }
@@ -44,15 +49,18 @@ public class GradientCheckTests(ITestOutputHelper output)
         var inputGradients = new float[inputs.Length];
         float loss = TestData.ComputeGradients(net, inputs, targets, batch, inputGradients);
 
+        // Training mode: BatchNorm on this batch's statistics, dropout with the masks this step drew.
         var reference = new ReferenceNetwork(net);
-        double[] p = net.Parameters.ToArray().Select(v => (double)v).ToArray();
+        double[] p = TestData.AsDouble(net.Parameters), state = TestData.AsDouble(net.State);
         double[] x = inputs.Select(v => (double)v).ToArray();
-        double referenceLoss = reference.Loss(p, x, targets.AsDouble, batch);
+        float[][]? masks = TestData.DropoutMasks(net);
+        double Loss(double[] parameters, double[] at) => reference.Loss(parameters, state, at, targets.AsDouble, batch, training: true, masks);
+        double referenceLoss = Loss(p, x);
         Assert.True(Math.Abs(loss - referenceLoss) <= 1e-5 * Math.Max(1, Math.Abs(referenceLoss)),
             $"{name}: loss {loss} differs from the reference {referenceLoss}");
 
-        double[] numericParameters = FiniteDifferences(p, v => reference.Loss(v, x, targets.AsDouble, batch));
-        double[] numericInputs = FiniteDifferences(x, v => reference.Loss(p, v, targets.AsDouble, batch));
+        double[] numericParameters = FiniteDifferences(p, v => Loss(v, x));
+        double[] numericInputs = FiniteDifferences(x, v => Loss(p, v));
         AssertClose(name + " parameters", net.Gradients.ToArray(), numericParameters);
         AssertClose(name + " inputs", inputGradients, numericInputs);
     }

@@ -95,3 +95,33 @@ public static partial class Outer
         public partial class NestedNet;
     }
 }
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(7)] [Dense(19)] [BatchNorm] [ReLU] [Dense(5)] [BatchNorm(Momentum = 0.3f)] [Tanh] [Dense(9)] [ReLU] [BatchNorm] [Dense(3)]
+public partial class BatchNormNet;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(7)] [Dense(18)] [LayerNorm] [GELU] [Dense(6)] [LayerNorm(Epsilon = 1e-3f)] [Dense(4)]
+public partial class LayerNormNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(7)] [Dense(19)] [PReLU] [Dense(9)] [BatchNorm] [PReLU(InitialSlope = 0.1f)] [Dense(3)]
+public partial class PReLUNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(6)] [SaveAs("x")] [Dense(6)] [Tanh] [Add("x")] [SaveAs("h")] [Dense(17)] [ReLU] [Dense(6)] [Add("h")] [Tanh] [Dense(3)]
+public partial class SkipNet;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(8)]
+[Dense(20)] [BatchNorm] [ReLU] [SaveAs("a")]
+[Dense(20)] [LayerNorm] [PReLU] [Dropout(0.3f)]
+[Dense(20)] [BatchNorm] [Add("a")] [ELU]
+[Dense(12)] [BatchNorm] [Swish]
+[Dropout(0.2f)]
+[Dense(4)]
+public partial class DeepStackNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(5)] [Dense(6)] [Tanh] [Dropout(0.4f)] [Dense(2)]
+public partial class DropoutNet;

@@ -33,6 +33,17 @@ public static class TestData
         }
     }
 
+    public static double[] AsDouble(ReadOnlySpan<float> values)
+    {
+        var result = new double[values.Length];
+        for (int i = 0; i < values.Length; i++) result[i] = values[i];
+        return result;
+    }
+
+    /// <summary>The dropout masks of a generated network's last training step (an internal test hook), or null without dropout.</summary>
+    public static float[][]? DropoutMasks(INetwork net) =>
+        (float[][]?)net.GetType().GetProperty("DropoutMasks", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.GetValue(net);
+
     public static float ComputeGradients(ITrainableNetwork net, float[] inputs, (int[] Labels, float[] Targets, double[] AsDouble) targets, int batch, Span<float> inputGradients = default) =>
         net.Loss == Loss.SoftmaxCrossEntropy
             ? net.ComputeGradients(inputs, targets.Labels, batch, inputGradients)

@@ -79,10 +79,10 @@ internal static class ParameterEmitter
             w.Line($"/// <summary>{t.Doc}: {t.Name}, [{t.Rows}{(t.Columns > 1 ? ", " + t.Columns : "")}].</summary>");
             w.Line($"public {Names.Span} {t.View} => View({(t.InState ? "_state" : "_parameters")}, {t.Offset}, {t.Rows * t.Columns});");
         }
-        foreach (DropoutOp d in layout.Ops.OfType<DropoutOp>())
+        if (layout.HasDropout)
         {
-            w.Line($"/// <summary>The mask of dropout{d.Number} from the last training step (0 or 1/(1 − rate) per value).</summary>");
-            w.Line($"internal {Names.ReadOnlySpan} {Names.View(d)}Mask => {Names.Rows($"_mask{d.Index}", $"_lastBatch * {d.Size}")};");
+            w.Line("/// <summary>The dropout masks of the last forward pass with dropout on, in layer order (0 or 1/(1 − rate) per value; maxBatchSize rows).</summary>");
+            w.Line($"internal float[][] DropoutMasks => [{string.Join(", ", layout.Ops.OfType<DropoutOp>().Select(d => $"_mask{d.Index}"))}];");
         }
         w.Line("int global::StaticNets.INetwork.InputSize => InputSize;");
         w.Line("int global::StaticNets.INetwork.OutputSize => OutputSize;");

@@ -33,15 +33,16 @@ public static class NormalizationKernels
             double squares = 0;
             for (int r = 0; r < batch; r++) { double d = x[r * n + j] - mean; squares += d * d; }
             double variance = squares / batch;
-            float inv = (float)(1.0 / Math.Sqrt(variance + epsilon));
-            invStd[j] = inv;
+            double inv = 1.0 / Math.Sqrt(variance + epsilon);
+            invStd[j] = (float)inv;
             runningMean[j] = (float)((1 - momentum) * runningMean[j] + momentum * mean);
             runningVariance[j] = (float)((1 - momentum) * runningVariance[j] + momentum * (squares / (batch - 1)));
-            float g = gamma[j], b = beta[j], m = (float)mean;
+            float g = gamma[j], b = beta[j];
             for (int r = 0; r < batch; r++)
             {
                 int i = r * n + j;
-                float h = (x[i] - m) * inv;
+                // In double: x − mean cancels when the batch barely varies, and backward inherits x̂'s error.
+                float h = (float)((x[i] - mean) * inv);
                 xhat[i] = h;
                 float v = g * h + b;
                 if (keepY) y[i] = v;
@@ -69,12 +70,13 @@ public static class NormalizationKernels
             }
             dGamma[j] += (float)sumDyXhat;
             dBeta[j] += (float)sumDy;
-            float meanDy = (float)(sumDy / batch), meanDyXhat = (float)(sumDyXhat / batch);
-            float scale = gamma[j] * invStd[j];
+            // The three terms nearly cancel for small batches: combine them in double.
+            double meanDy = sumDy / batch, meanDyXhat = sumDyXhat / batch;
+            double scale = (double)gamma[j] * invStd[j];
             for (int r = 0; r < batch; r++)
             {
                 int i = r * n + j;
-                dx[i] = scale * (dy[i] - meanDy - xhat[i] * meanDyXhat);
+                dx[i] = (float)(scale * (dy[i] - meanDy - xhat[i] * meanDyXhat));
             }
         }
     }
@@ -135,11 +137,11 @@ public static class NormalizationKernels
             for (int j = 0; j < n; j++) sum += row[j];
             double mean = sum / n, squares = 0;
             for (int j = 0; j < n; j++) { double d = row[j] - mean; squares += d * d; }
-            float inv = (float)(1.0 / Math.Sqrt(squares / n + epsilon)), m = (float)mean;
-            if (keep) invStd[r] = inv;
+            double inv = 1.0 / Math.Sqrt(squares / n + epsilon);
+            if (keep) invStd[r] = (float)inv;
             for (int j = 0; j < n; j++)
             {
-                float h = (row[j] - m) * inv;
+                float h = (float)((row[j] - mean) * inv);
                 if (keep) xhat[r * n + j] = h;
                 float v = gamma[j] * h + beta[j];
                 if (keepY) y[r * n + j] = v;
@@ -162,17 +164,17 @@ public static class NormalizationKernels
             for (int j = 0; j < n; j++)
             {
                 int i = r * n + j;
-                float g = dy[i] * gamma[j];
+                double g = (double)dy[i] * gamma[j];
                 sumG += g;
-                sumGXhat += (double)g * xhat[i];
+                sumGXhat += g * xhat[i];
                 dGamma[j] += dy[i] * xhat[i];
                 dBeta[j] += dy[i];
             }
-            float meanG = (float)(sumG / n), meanGXhat = (float)(sumGXhat / n), inv = invStd[r];
+            double meanG = sumG / n, meanGXhat = sumGXhat / n, inv = invStd[r];
             for (int j = 0; j < n; j++)
             {
                 int i = r * n + j;
-                dx[i] = inv * (dy[i] * gamma[j] - meanG - xhat[i] * meanGXhat);
+                dx[i] = (float)(inv * ((double)dy[i] * gamma[j] - meanG - xhat[i] * meanGXhat));
             }
         }
     }

@@ -55,11 +55,15 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
 
     /// <summary>
     /// Trains for <paramref name="epochs"/> epochs and returns each epoch's metrics; <paramref name="onEpoch"/>
-    /// sees them as they come. Throws if the loss becomes NaN or infinite (the step that caused it is not applied).
+    /// sees them as they come. Training steps run in training mode (BatchNorm on batch statistics, dropout on);
+    /// validation runs in inference mode. A last batch smaller than the network's MinBatchSize (one sample, with
+    /// BatchNorm) is left out of that epoch. Throws if the loss becomes NaN or infinite (that step is not applied).
     /// </summary>
     public IReadOnlyList<EpochResult> Fit(Dataset train, int epochs, Dataset? validation = null, Action<EpochResult>? onEpoch = null)
     {
         CheckMatches(train, nameof(train));
+        if (train.Count < Network.MinBatchSize)
+            throw new ArgumentException($"train has {train.Count} sample(s); the network trains on batches of at least {Network.MinBatchSize}.", nameof(train));
         if (validation is not null) CheckMatches(validation, nameof(validation));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epochs);
 
@@ -70,20 +74,24 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         {
             _rng.Shuffle(order.AsSpan());
             double lossSum = 0;
-            long correct = 0, judged = 0;
+            long correct = 0, judged = 0, trained = 0;
             for (int start = 0; start < order.Length; start += BatchSize)
             {
                 int n = Math.Min(BatchSize, order.Length - start);
+                if (n < Network.MinBatchSize)
+                    break; // e.g. a last batch of one sample, which BatchNorm cannot train on
+
                 Gather(train, order.AsSpan(start, n));
                 float loss = Step(n, epoch, start / BatchSize + 1);
                 lossSum += (double)loss * n;
+                trained += n;
                 (long c, long j) = CountCorrect(Network.BatchOutputs, n, _batchLabels, _batchTargets);
                 correct += c;
                 judged += j;
             }
             double? trainAccuracy = judged > 0 ? (double)correct / judged : null;
             Evaluation? valid = validation is null ? null : Evaluate(validation);
-            var result = new EpochResult(epoch, lossSum / train.Count, trainAccuracy, valid?.Loss, valid?.Accuracy);
+            var result = new EpochResult(epoch, lossSum / trained, trainAccuracy, valid?.Loss, valid?.Accuracy);
             history.Add(result);
             onEpoch?.Invoke(result);
         }

@@ -4,77 +4,134 @@ namespace StaticNets.Tests.Reference;
 
 /// <summary>
 /// An independent double-precision implementation of a network, built from its generated
-/// <see cref="INetwork.Architecture"/> string and parameter layout. It shares no code with the
-/// generator or the runtime kernels: every layer and loss is written here from its formula.
+/// <see cref="INetwork.Architecture"/> string and tensor layout. It shares no code with the generator
+/// or the runtime kernels: every layer and loss is written here from its formula, over whole batches
+/// (BatchNorm's training statistics couple the samples of a batch).
 /// </summary>
 public sealed class ReferenceNetwork
 {
-    private readonly List<Stage> _stages = [];
+    private readonly List<Func<Context, double[][], double[][]>> _steps = [];
     private readonly string _loss;
 
-    private sealed record Stage(int In, int Rows, int Units, int WeightOffset, int BiasOffset, string Activation, double Value, int Pieces);
+    /// <summary>What one pass reads: parameters, state, the mode, and dropout masks for training.</summary>
+    private sealed record Context(double[] Parameters, double[] State, bool Training, float[][]? Masks, Dictionary<string, double[][]> Saved);
 
     public ReferenceNetwork(INetwork network)
     {
         string[] halves = network.Architecture.Split(" -> ");
         _loss = halves.Length > 1 ? halves[1] : "None";
-        string[] tokens = halves[0].Replace(", Bias=false", ",nobias").Split(' ');
-        InputSize = int.Parse(tokens[0]["Input(".Length..^1], CultureInfo.InvariantCulture);
-        int previous = InputSize, dense = 0;
-        var tensors = network.ParameterTensors.ToArray();
-        for (int i = 1; i < tokens.Length; i++)
+        string[] tokens = halves[0].Split(' ');
+        InputSize = int.Parse(Argument(tokens[0]), CultureInfo.InvariantCulture);
+        var parameters = network.ParameterTensors.ToArray();
+        var state = network.StateTensors.ToArray();
+        ParameterTensor Find(ParameterTensor[] set, string name) => set.Single(t => t.Name == name);
+        var counts = new Dictionary<string, int>();
+        int Next(string kind) => counts[kind] = counts.GetValueOrDefault(kind) + 1;
+        int dropouts = 0;
+
+        foreach (string token in tokens.Skip(1))
         {
-            string t = tokens[i];
-            if (!t.StartsWith("Dense(", StringComparison.Ordinal)) throw new FormatException("unexpected token " + t);
-            dense++;
-            int units = int.Parse(t["Dense(".Length..].TrimEnd(')').Split(',')[0], CultureInfo.InvariantCulture);
-            string activation = "Identity";
-            double value = 0;
-            int pieces = 1;
-            if (i + 1 < tokens.Length && !tokens[i + 1].StartsWith("Dense(", StringComparison.Ordinal))
+            string kind = token.Split('(')[0];
+            string arg = Argument(token);
+            switch (kind)
             {
-                string a = tokens[++i];
-                int paren = a.IndexOf('(');
-                activation = paren < 0 ? a : a[..paren];
-                string arg = paren < 0 ? "" : a[(paren + 1)..^1];
-                if (activation == "Maxout") pieces = int.Parse(arg, CultureInfo.InvariantCulture);
-                else if (activation == "GELU" && arg == "tanh") activation = "GELUtanh";
-                else if (arg.Length > 0) value = double.Parse(arg, CultureInfo.InvariantCulture);
+                case "Dense":
+                {
+                    int number = Next("dense");
+                    var w = Find(parameters, $"dense{number}.weight");
+                    int? b = arg.Contains("bias=false") ? null : Find(parameters, $"dense{number}.bias").Offset;
+                    _steps.Add((c, x) => x.Select(row => Enumerable.Range(0, w.Rows).Select(o =>
+                        (b is int bo ? c.Parameters[bo + o] : 0) + Enumerable.Range(0, w.Columns).Sum(i => c.Parameters[w.Offset + o * w.Columns + i] * row[i])).ToArray()).ToArray());
+                    break;
+                }
+                case "BatchNorm":
+                {
+                    int number = Next("batchnorm");
+                    double eps = double.Parse(arg.Split(',')[0]["eps=".Length..], CultureInfo.InvariantCulture);
+                    var gamma = Find(parameters, $"batchnorm{number}.weight");
+                    var beta = Find(parameters, $"batchnorm{number}.bias");
+                    var mean = Find(state, $"batchnorm{number}.running_mean");
+                    var variance = Find(state, $"batchnorm{number}.running_var");
+                    _steps.Add((c, x) =>
+                    {
+                        int n = x[0].Length, batch = x.Length;
+                        var y = x.Select(r => new double[n]).ToArray();
+                        for (int j = 0; j < n; j++)
+                        {
+                            double mu = c.Training ? x.Average(r => r[j]) : c.State[mean.Offset + j];
+                            double v = c.Training ? x.Sum(r => (r[j] - mu) * (r[j] - mu)) / batch : c.State[variance.Offset + j];
+                            for (int r = 0; r < batch; r++)
+                                y[r][j] = c.Parameters[gamma.Offset + j] * (x[r][j] - mu) / Math.Sqrt(v + eps) + c.Parameters[beta.Offset + j];
+                        }
+                        return y;
+                    });
+                    break;
+                }
+                case "LayerNorm":
+                {
+                    int number = Next("layernorm");
+                    double eps = double.Parse(arg["eps=".Length..], CultureInfo.InvariantCulture);
+                    var gamma = Find(parameters, $"layernorm{number}.weight");
+                    var beta = Find(parameters, $"layernorm{number}.bias");
+                    _steps.Add((c, x) => x.Select(row =>
+                    {
+                        double mu = row.Average(), v = row.Sum(t => (t - mu) * (t - mu)) / row.Length;
+                        return row.Select((t, j) => c.Parameters[gamma.Offset + j] * (t - mu) / Math.Sqrt(v + eps) + c.Parameters[beta.Offset + j]).ToArray();
+                    }).ToArray());
+                    break;
+                }
+                case "PReLU":
+                {
+                    var slope = Find(parameters, $"prelu{Next("prelu")}.weight");
+                    _steps.Add((c, x) => x.Select(row => row.Select((t, j) => t > 0 ? t : c.Parameters[slope.Offset + j] * t).ToArray()).ToArray());
+                    break;
+                }
+                case "Dropout":
+                {
+                    int index = dropouts++;
+                    _steps.Add((c, x) =>
+                    {
+                        if (!c.Training) return x;
+                        float[] mask = c.Masks?[index] ?? throw new InvalidOperationException("training-mode reference needs the dropout masks");
+                        int n = x[0].Length;
+                        return x.Select((row, r) => row.Select((t, j) => t * mask[r * n + j]).ToArray()).ToArray();
+                    });
+                    break;
+                }
+                case "SaveAs":
+                    _steps.Add((c, x) => { c.Saved[arg] = x; return x; });
+                    break;
+                case "Add":
+                    _steps.Add((c, x) => x.Select((row, r) => row.Select((t, j) => t + c.Saved[arg][r][j]).ToArray()).ToArray());
+                    break;
+                default:
+                    string activation = kind == "GELU" && arg == "tanh" ? "GELUtanh" : kind;
+                    double value = arg.Length > 0 && activation is not ("GELUtanh" or "Maxout") ? double.Parse(arg, CultureInfo.InvariantCulture) : 0;
+                    int pieces = kind == "Maxout" ? int.Parse(arg, CultureInfo.InvariantCulture) : 1;
+                    _steps.Add((_, x) => x.Select(row => Activate(activation, value, pieces, row)).ToArray());
+                    break;
             }
-            var w = tensors.Single(x => x.Name == $"dense{dense}.weight");
-            var b = tensors.SingleOrDefault(x => x.Name == $"dense{dense}.bias");
-            _stages.Add(new Stage(previous, units * pieces, units, w.Offset, b.Name is null ? -1 : b.Offset, activation, value, pieces));
-            if (w.Rows != units * pieces || w.Columns != previous) throw new FormatException($"dense{dense}.weight has shape [{w.Rows},{w.Columns}]");
-            previous = units;
         }
-        OutputSize = previous;
+        OutputSize = network.OutputSize;
     }
 
     public int InputSize { get; }
     public int OutputSize { get; }
 
-    /// <summary>Raw outputs of the last layer for one sample (logits for the cross-entropy losses).</summary>
-    public double[] Forward(ReadOnlySpan<double> parameters, ReadOnlySpan<double> input)
+    /// <summary>Raw outputs of the last layer (logits for the cross-entropy losses), one row per sample.</summary>
+    public double[][] Forward(double[] parameters, double[] state, ReadOnlySpan<double> inputs, int batch, bool training, float[][]? masks = null)
     {
-        double[] x = input.ToArray();
-        foreach (Stage s in _stages)
-        {
-            var z = new double[s.Rows];
-            for (int o = 0; o < s.Rows; o++)
-            {
-                double sum = s.BiasOffset >= 0 ? parameters[s.BiasOffset + o] : 0;
-                for (int i = 0; i < s.In; i++) sum += parameters[s.WeightOffset + o * s.In + i] * x[i];
-                z[o] = sum;
-            }
-            x = Activate(s, z);
-        }
+        var context = new Context(parameters, state, training, masks, []);
+        var x = new double[batch][];
+        for (int r = 0; r < batch; r++) x[r] = inputs.Slice(r * InputSize, InputSize).ToArray();
+        foreach (var step in _steps) x = step(context, x);
         return x;
     }
 
-    /// <summary>Predict's output: the loss's link applied to the raw outputs.</summary>
-    public double[] Predict(ReadOnlySpan<double> parameters, ReadOnlySpan<double> input)
+    /// <summary>Predict's output for one sample (inference mode): the loss's link applied to the raw outputs.</summary>
+    public double[] Predict(double[] parameters, double[] state, ReadOnlySpan<double> input)
     {
-        double[] y = Forward(parameters, input);
+        double[] y = Forward(parameters, state, input, 1, training: false)[0];
         return _loss switch
         {
             "SoftmaxCrossEntropy" => Softmax(y),
@@ -84,12 +141,13 @@ public sealed class ReferenceNetwork
     }
 
     /// <summary>Mean loss over a batch; targets hold labels (as values) for softmax cross-entropy.</summary>
-    public double Loss(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int batch)
+    public double Loss(double[] parameters, double[] state, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int batch, bool training, float[][]? masks = null)
     {
+        double[][] outputs = Forward(parameters, state, inputs, batch, training, masks);
         double total = 0;
         for (int r = 0; r < batch; r++)
         {
-            double[] y = Forward(parameters, inputs.Slice(r * InputSize, InputSize));
+            double[] y = outputs[r];
             switch (_loss)
             {
                 case "MeanSquaredError":
@@ -111,30 +169,35 @@ public sealed class ReferenceNetwork
         return total / batch;
     }
 
-    private static double[] Activate(Stage s, double[] z)
+    private static string Argument(string token)
+    {
+        int open = token.IndexOf('(');
+        return open < 0 ? "" : token[(open + 1)..^1];
+    }
+
+    private static double[] Activate(string activation, double value, int pieces, double[] z)
     {
         const double seluScale = 1.0507009873554804934193349852946, seluAlpha = 1.6732632423543772848170429916717;
-        switch (s.Activation)
+        switch (activation)
         {
             case "Maxout":
-                return Enumerable.Range(0, s.Units).Select(u => z.Skip(u * s.Pieces).Take(s.Pieces).Max()).ToArray();
+                return Enumerable.Range(0, z.Length / pieces).Select(u => z.Skip(u * pieces).Take(pieces).Max()).ToArray();
             case "Softmax":
                 return Softmax(z);
         }
-        return z.Select(v => s.Activation switch
+        return z.Select(v => activation switch
         {
-            "Identity" => v,
             "ReLU" => Math.Max(0, v),
-            "LeakyReLU" => v > 0 ? v : s.Value * v,
-            "ELU" => v > 0 ? v : s.Value * (Math.Exp(v) - 1),
+            "LeakyReLU" => v > 0 ? v : value * v,
+            "ELU" => v > 0 ? v : value * (Math.Exp(v) - 1),
             "SELU" => seluScale * (v > 0 ? v : seluAlpha * (Math.Exp(v) - 1)),
             "Sigmoid" => Logistic(v),
             "Tanh" => Math.Tanh(v),
             "GELU" => 0.5 * v * (1 + Erf(v / Math.Sqrt(2))),
             "GELUtanh" => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))),
-            "Swish" => v * Logistic(s.Value * v),
-            "Softplus" => Math.Log(1 + Math.Exp(s.Value * v)) / s.Value,
-            _ => throw new FormatException("unknown activation " + s.Activation),
+            "Swish" => v * Logistic(value * v),
+            "Softplus" => Math.Log(1 + Math.Exp(value * v)) / value,
+            _ => throw new FormatException("unknown activation " + activation),
         }).ToArray();
     }
 
