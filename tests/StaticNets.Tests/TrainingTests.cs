@@ -84,7 +84,7 @@ public class TrainingTests
     {
         var data = Dataset.Regression([1e18f, 1e18f], 2, [1f]);
         var net = new LinearNetTwo(seed: 1, maxBatchSize: 1);
-        var e = Assert.Throws<InvalidOperationException>(() => new Trainer<LinearNetTwo>(net, new Sgd(1f), batchSize: 1).Fit(data, 5));
+        var e = Assert.Throws<InvalidOperationException>(() => new Trainer<LinearNetTwo>(net, new Sgd(1f), batchSize: 1).Fit(data, epochs: 5));
         Assert.Contains("The loss became", e.Message);
     }
 
@@ -93,9 +93,9 @@ public class TrainingTests
     {
         var net = new SpiralTestNet(seed: 1, maxBatchSize: 8);
         var trainer = new Trainer<SpiralTestNet>(net, new Sgd(), batchSize: 8);
-        var e = Assert.Throws<ArgumentException>(() => trainer.Fit(Dataset.Classification(new float[6], 3, [0, 1]), 1));
+        var e = Assert.Throws<ArgumentException>(() => trainer.Fit(Dataset.Classification(new float[6], 3, [0, 1]), epochs: 1));
         Assert.Contains("3 features per sample; the network takes 2", e.Message);
-        Assert.Throws<ArgumentException>(() => trainer.Fit(Dataset.Regression(new float[4], 2, new float[2]), 1));
+        Assert.Throws<ArgumentException>(() => trainer.Fit(Dataset.Regression(new float[4], 2, new float[2]), epochs: 1));
     }
 }
 

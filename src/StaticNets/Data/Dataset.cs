@@ -63,4 +63,40 @@ public sealed class Dataset
 
     /// <summary>Features of sample <paramref name="index"/>.</summary>
     public ReadOnlySpan<float> FeaturesOf(int index) => Features.AsSpan(index * FeatureCount, FeatureCount);
+
+    /// <summary>The same samples with other features (same count per sample).</summary>
+    public Dataset WithFeatures(float[] features) => new(features, FeatureCount, Labels, Targets, TargetCount);
+
+    /// <summary>The samples at <paramref name="indices"/>, in that order.</summary>
+    public Dataset Subset(ReadOnlySpan<int> indices)
+    {
+        var features = new float[indices.Length * FeatureCount];
+        int[]? labels = Labels is null ? null : new int[indices.Length];
+        float[]? targets = Targets is null ? null : new float[indices.Length * TargetCount];
+        for (int k = 0; k < indices.Length; k++)
+        {
+            int i = indices[k];
+            if ((uint)i >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), i, $"Sample index {i} is outside the {Count} samples.");
+            FeaturesOf(i).CopyTo(features.AsSpan(k * FeatureCount, FeatureCount));
+            if (labels is not null) labels[k] = Labels![i];
+            if (targets is not null) Targets.AsSpan(i * TargetCount, TargetCount).CopyTo(targets.AsSpan(k * TargetCount, TargetCount));
+        }
+        return new Dataset(features, FeatureCount, labels, targets, TargetCount);
+    }
+
+    /// <summary>
+    /// Shuffles (seeded) and splits into training, validation and test sets: e.g. Split(0.6, 0.2) gives
+    /// 60/20/20. The test set gets what the two fractions leave.
+    /// </summary>
+    public (Dataset Train, Dataset Validation, Dataset Test) Split(double trainFraction, double validationFraction, int seed = 0)
+    {
+        if (!(trainFraction > 0 && validationFraction >= 0 && trainFraction + validationFraction <= 1))
+            throw new ArgumentOutOfRangeException(nameof(trainFraction), $"Fractions {trainFraction} and {validationFraction} must be positive (validation may be 0) and sum to at most 1.");
+        int[] order = Enumerable.Range(0, Count).ToArray();
+        new Rng(unchecked((ulong)seed)).Shuffle(order.AsSpan());
+        int trainCount = (int)Math.Round(Count * trainFraction), validationCount = (int)Math.Round(Count * validationFraction);
+        validationCount = Math.Min(validationCount, Count - trainCount);
+        return (Subset(order.AsSpan(0, trainCount)), Subset(order.AsSpan(trainCount, validationCount)),
+            Subset(order.AsSpan(trainCount + validationCount)));
+    }
 }

@@ -1,27 +1,24 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+
 namespace StaticNets;
 
-/// <summary>Metrics of one epoch. Accuracy is null for regression (mean squared error).</summary>
-/// <param name="Epoch">1-based epoch number.</param>
-/// <param name="TrainLoss">Mean loss over the epoch's mini-batches (weighted by batch size), as the weights changed.</param>
-/// <param name="TrainAccuracy">Accuracy over the epoch's mini-batches, measured on each batch's forward pass.</param>
-/// <param name="ValidationLoss">Mean loss on the validation set after the epoch, or null without one.</param>
-/// <param name="ValidationAccuracy">Accuracy on the validation set after the epoch.</param>
-public readonly record struct EpochResult(int Epoch, double TrainLoss, double? TrainAccuracy, double? ValidationLoss, double? ValidationAccuracy);
-
-/// <summary>Loss and accuracy (null for regression) of a network on a data set.</summary>
-public readonly record struct Evaluation(double Loss, double? Accuracy);
-
 /// <summary>
-/// Trains a network with mini-batches: each epoch shuffles the training set (seeded, so a run is
-/// reproducible), computes gradients batch by batch and lets the optimizer update the parameters.
-/// Buffers are sized once; a training step allocates nothing.
+/// Trains a network with mini-batches. Each epoch shuffles the training set (seeded, so a run is
+/// reproducible), and for each batch computes the gradient in training mode, adds the regularization
+/// penalty, clips, and lets the optimizer update the parameters; the learning rate comes from the
+/// schedule before each epoch. Buffers are sized once: a training step allocates nothing.
 /// </summary>
 public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
 {
+    private static readonly long ReportInterval = Stopwatch.Frequency / 10;
+
     private readonly Rng _rng;
     private readonly float[] _batchInputs;
     private readonly int[] _batchLabels;
     private readonly float[] _batchTargets;
+    private readonly float[] _goodState;
+    private float _clipValue = float.NaN, _clipNorm = float.NaN;
 
     /// <summary>A trainer for <paramref name="network"/>.</summary>
     /// <param name="network">The network; its parameters are updated in place.</param>
@@ -32,9 +29,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(optimizer);
-        if (batchSize < 1 || batchSize > network.MaxBatchSize)
+        if (batchSize < network.MinBatchSize || batchSize > network.MaxBatchSize)
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
-                $"batchSize must be in [1, {network.MaxBatchSize}] (the network's maxBatchSize); construct the network with a larger maxBatchSize for larger batches.");
+                $"batchSize must be in [{network.MinBatchSize}, {network.MaxBatchSize}] (the network's MinBatchSize and maxBatchSize); construct the network with a larger maxBatchSize for larger batches.");
         Network = network;
         Optimizer = optimizer;
         BatchSize = batchSize;
@@ -42,6 +39,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         _batchInputs = new float[batchSize * network.InputSize];
         _batchLabels = network.Loss == Loss.SoftmaxCrossEntropy ? new int[batchSize] : [];
         _batchTargets = network.Loss == Loss.SoftmaxCrossEntropy ? [] : new float[batchSize * network.OutputSize];
+        _goodState = new float[network.State.Length];
     }
 
     /// <summary>The network being trained.</summary>
@@ -53,63 +51,129 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     /// <summary>Samples per step.</summary>
     public int BatchSize { get; }
 
+    /// <summary>Sets the optimizer's learning rate before each epoch; null keeps it as it is.</summary>
+    public ILearningRateSchedule? Schedule { get; init; }
+
+    /// <summary>A weight penalty added to the loss and gradient; null for none.</summary>
+    public Regularization? Regularization { get; init; }
+
+    /// <summary>Clip each gradient element to [−c, c]; NaN (the default) for no clipping.</summary>
+    public float ClipValue
+    {
+        get => _clipValue;
+        init => _clipValue = float.IsNaN(value) || value > 0f ? value : throw new ArgumentOutOfRangeException(nameof(ClipValue), value, "ClipValue must be positive (or NaN for none).");
+    }
+
+    /// <summary>Scale the gradient to at most this global L2 norm; NaN (the default) for no clipping.</summary>
+    public float ClipNorm
+    {
+        get => _clipNorm;
+        init => _clipNorm = float.IsNaN(value) || value > 0f ? value : throw new ArgumentOutOfRangeException(nameof(ClipNorm), value, "ClipNorm must be positive (or NaN for none).");
+    }
+
+    /// <summary>The global gradient norm before clipping in the last step.</summary>
+    public float LastGradientNorm { get; private set; }
+
     /// <summary>
-    /// Trains for <paramref name="epochs"/> epochs and returns each epoch's metrics; <paramref name="onEpoch"/>
-    /// sees them as they come. Training steps run in training mode (BatchNorm on batch statistics, dropout on);
-    /// validation runs in inference mode. A last batch smaller than the network's MinBatchSize (one sample, with
-    /// BatchNorm) is left out of that epoch. Throws if the loss becomes NaN or infinite (that step is not applied).
+    /// Trains for up to <paramref name="epochs"/> epochs and returns each epoch's metrics. Training steps run in
+    /// training mode; validation runs in inference mode. A last batch smaller than the network's MinBatchSize
+    /// (one sample, with BatchNorm) is left out of that epoch. Callbacks run after every epoch and may stop
+    /// training; progress is reported at most about ten times a second. If the loss or gradient becomes NaN or
+    /// infinite, training stops with an <see cref="InvalidOperationException"/> and the parameters keep the
+    /// values of the last good step; cancellation throws <see cref="OperationCanceledException"/> between batches.
     /// </summary>
-    public IReadOnlyList<EpochResult> Fit(Dataset train, int epochs, Dataset? validation = null, Action<EpochResult>? onEpoch = null)
+    public TrainingHistory Fit(Dataset train, Dataset? validation = null, int epochs = 10, IReadOnlyList<ITrainingCallback>? callbacks = null,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         CheckMatches(train, nameof(train));
         if (train.Count < Network.MinBatchSize)
             throw new ArgumentException($"train has {train.Count} sample(s); the network trains on batches of at least {Network.MinBatchSize}.", nameof(train));
         if (validation is not null) CheckMatches(validation, nameof(validation));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epochs);
+        callbacks ??= [];
 
         var order = new int[train.Count];
         for (int i = 0; i < order.Length; i++) order[i] = i;
-        var history = new List<EpochResult>(epochs);
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        var history = new TrainingHistory();
+        var context = new TrainingContext(Network, history);
+        int batches = (train.Count + BatchSize - 1) / BatchSize;
+        try
         {
-            _rng.Shuffle(order.AsSpan());
-            double lossSum = 0;
-            long correct = 0, judged = 0, trained = 0;
-            for (int start = 0; start < order.Length; start += BatchSize)
+            for (int epoch = 1; epoch <= epochs && !context.StopRequested; epoch++)
             {
-                int n = Math.Min(BatchSize, order.Length - start);
-                if (n < Network.MinBatchSize)
-                    break; // e.g. a last batch of one sample, which BatchNorm cannot train on
-
-                Gather(train, order.AsSpan(start, n));
-                float loss = Step(n, epoch, start / BatchSize + 1);
-                lossSum += (double)loss * n;
-                trained += n;
-                (long c, long j) = CountCorrect(Network.BatchOutputs, n, _batchLabels, _batchTargets);
-                correct += c;
-                judged += j;
+                if (Schedule is not null)
+                    Optimizer.LearningRate = Schedule.LearningRateFor(epoch - 1, history.Count > 0 ? history[^1] : null);
+                long start = Stopwatch.GetTimestamp(), lastReport = start;
+                _rng.Shuffle(order.AsSpan());
+                double lossSum = 0, normSum = 0;
+                long correct = 0, judged = 0, trained = 0;
+                int steps = 0;
+                for (int first = 0; first < order.Length; first += BatchSize)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int n = Math.Min(BatchSize, order.Length - first);
+                    if (n < Network.MinBatchSize)
+                        break;
+                    Gather(train, order.AsSpan(first, n));
+                    KeepState();
+                    float loss = Network.Loss == Loss.SoftmaxCrossEntropy
+                        ? Step(Network.ComputeGradients(_batchInputs.AsSpan(0, n * Network.InputSize), _batchLabels.AsSpan(0, n), n), epoch, first / BatchSize + 1)
+                        : Step(Network.ComputeGradients(_batchInputs.AsSpan(0, n * Network.InputSize), _batchTargets.AsSpan(0, n * Network.OutputSize), n), epoch, first / BatchSize + 1);
+                    lossSum += (double)loss * n;
+                    normSum += LastGradientNorm;
+                    trained += n;
+                    steps++;
+                    (long c, long j) = CountCorrect(Network.BatchOutputs, n, _batchLabels, _batchTargets);
+                    correct += c;
+                    judged += j;
+                    long now = Stopwatch.GetTimestamp();
+                    if (progress is not null && now - lastReport >= ReportInterval)
+                    {
+                        lastReport = now;
+                        progress.Report(new TrainingProgress(epoch, epochs, steps, batches, lossSum / trained, trained / Stopwatch.GetElapsedTime(start).TotalSeconds));
+                    }
+                }
+                double trainSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                progress?.Report(new TrainingProgress(epoch, epochs, steps, batches, lossSum / trained, trained / trainSeconds));
+                Evaluation? valid = validation is null ? null : Evaluate(validation);
+                history.Add(new EpochResult(epoch, Optimizer.LearningRate, lossSum / trained, judged > 0 ? (double)correct / judged : null,
+                    valid?.Loss, valid?.Accuracy, normSum / steps, Stopwatch.GetElapsedTime(start).TotalSeconds));
+                foreach (ITrainingCallback callback in callbacks) callback.OnEpochEnd(context);
             }
-            double? trainAccuracy = judged > 0 ? (double)correct / judged : null;
-            Evaluation? valid = validation is null ? null : Evaluate(validation);
-            var result = new EpochResult(epoch, lossSum / trained, trainAccuracy, valid?.Loss, valid?.Accuracy);
-            history.Add(result);
-            onEpoch?.Invoke(result);
+            history.StoppedEarly = context.StopRequested;
+        }
+        finally
+        {
+            if (history.Count > 0)
+                foreach (ITrainingCallback callback in callbacks) callback.OnTrainingEnd(context);
         }
         return history;
     }
 
     /// <summary>
-    /// One optimizer step on a batch already in the network's input layout: gradients, then the update.
-    /// Returns the batch's mean loss. Allocates nothing.
+    /// One optimizer step on a batch already in the network's input layout: gradients, penalty, clipping,
+    /// update. Returns the batch's mean loss (with the penalty). Allocates nothing.
     /// </summary>
-    public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int batchSize) =>
-        Apply(Network.ComputeGradients(inputs, labels, batchSize), 0, 0);
+    public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int batchSize)
+    {
+        KeepState();
+        return Step(Network.ComputeGradients(inputs, labels, batchSize), 0, 0);
+    }
 
     /// <inheritdoc cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/>
-    public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize) =>
-        Apply(Network.ComputeGradients(inputs, targets, batchSize), 0, 0);
+    public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize)
+    {
+        KeepState();
+        return Step(Network.ComputeGradients(inputs, targets, batchSize), 0, 0);
+    }
 
-    /// <summary>Mean loss and accuracy over a whole data set, forward only, in chunks of MaxBatchSize.</summary>
+    // The forward pass of a step updates running statistics; a step that diverges must not keep them.
+    private void KeepState()
+    {
+        if (_goodState.Length > 0) Network.State.CopyTo(_goodState);
+    }
+
+    /// <summary>Mean loss and accuracy over a whole data set, in inference mode, in chunks of MaxBatchSize.</summary>
     public Evaluation Evaluate(Dataset data)
     {
         CheckMatches(data, nameof(data));
@@ -120,9 +184,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         {
             int n = Math.Min(chunk, data.Count - start);
             ReadOnlySpan<float> x = data.Features.AsSpan(start * inSize, n * inSize);
-            float loss;
             ReadOnlySpan<int> labels = default;
             ReadOnlySpan<float> targets = default;
+            float loss;
             if (data.Labels is not null)
             {
                 labels = data.Labels.AsSpan(start, n);
@@ -141,19 +205,24 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         return new Evaluation(lossSum / data.Count, judged > 0 ? (double)correct / judged : null);
     }
 
-    private float Step(int n, int epoch, int batch) => Network.Loss == Loss.SoftmaxCrossEntropy
-        ? Apply(Network.ComputeGradients(_batchInputs.AsSpan(0, n * Network.InputSize), _batchLabels.AsSpan(0, n), n), epoch, batch)
-        : Apply(Network.ComputeGradients(_batchInputs.AsSpan(0, n * Network.InputSize), _batchTargets.AsSpan(0, n * Network.OutputSize), n), epoch, batch);
-
-    private float Apply(float loss, int epoch, int batch)
+    private float Step(float loss, int epoch, int batch)
     {
-        if (!float.IsFinite(loss))
+        Span<float> gradients = Network.Gradients;
+        if (Regularization is not null)
+            loss += Regularization.Apply(Network.Parameters, gradients, Network.ParameterTensors);
+        float norm = TensorPrimitives.Norm(gradients);
+        if (!float.IsFinite(loss) || !float.IsFinite(norm))
         {
+            if (_goodState.Length > 0) _goodState.CopyTo(Network.State);
             string where = epoch > 0 ? $" at epoch {epoch}, batch {batch}" : "";
+            string what = float.IsFinite(loss) ? $"The gradient norm became {norm}" : $"The loss became {loss}";
             throw new InvalidOperationException(
-                $"The loss became {loss}{where}; the parameters were not updated by this batch. Lower the learning rate or check the data for extreme values.");
+                $"{what}{where}; training stopped and the parameters keep the values of the last good step. Lower the learning rate, clip gradients (ClipNorm), or check the data for extreme values.");
         }
-        Optimizer.Step(Network.Parameters, Network.Gradients);
+        if (!float.IsNaN(ClipValue)) GradientClipping.ByValue(gradients, ClipValue);
+        if (!float.IsNaN(ClipNorm)) GradientClipping.ByGlobalNorm(gradients, ClipNorm);
+        LastGradientNorm = norm;
+        Optimizer.Step(Network.Parameters, gradients, Network.ParameterTensors);
         return loss;
     }
 
@@ -179,12 +248,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         {
             case Loss.SoftmaxCrossEntropy:
                 for (int r = 0; r < n; r++)
-                {
-                    ReadOnlySpan<float> row = outputs.Slice(r * k, k);
-                    int best = 0;
-                    for (int c = 1; c < k; c++) if (row[c] > row[best]) best = c;
-                    if (best == labels[r]) correct++;
-                }
+                    if (TensorPrimitives.IndexOfMax(outputs.Slice(r * k, k)) == labels[r]) correct++;
                 return (correct, n);
             case Loss.SigmoidBinaryCrossEntropy:
                 for (int i = 0; i < n * k; i++)

@@ -1,0 +1,185 @@
+using Xunit.Abstractions;
+
+namespace StaticNets.Tests;
+
+/// <summary>
+/// Three steps from w = (1, −2) with gradients (0.5, −1), (0.25, 0.5), (−0.5, 1), against values worked
+/// out from each formula (comments give the first steps).
+/// </summary>
+public class OptimizerTests(ITestOutputHelper output)
+{
+    private static readonly float[][] Gradients = [[0.5f, -1f], [0.25f, 0.5f], [-0.5f, 1f]];
+
+    private static void AssertSteps(IOptimizer optimizer, double[][] expected, ParameterTensor[]? layout = null)
+    {
+        float[] w = [1f, -2f];
+        for (int t = 0; t < 3; t++)
+        {
+            optimizer.Step(w, Gradients[t], layout);
+            for (int i = 0; i < 2; i++)
+                Assert.True(Math.Abs(w[i] - expected[t][i]) < 2e-6, $"step {t + 1}, w[{i}] = {w[i]:R}, expected {expected[t][i]}");
+        }
+    }
+
+    [Fact]
+    public void Sgd_follows_w_minus_lr_g() =>
+        // 1 − 0.1·0.5 = 0.95; 0.95 − 0.025 = 0.925; 0.925 + 0.05 = 0.975.
+        AssertSteps(new Sgd(0.1f), [[0.95, -1.9], [0.925, -1.95], [0.975, -2.05]]);
+
+    [Fact]
+    public void Momentum_follows_v_mu_v_minus_lr_g() =>
+        // v = −0.05 → w 0.95; v = 0.9·(−0.05) − 0.025 = −0.07 → 0.88; v = −0.063 + 0.05 = −0.013 → 0.867.
+        AssertSteps(new Sgd(0.1f, momentum: 0.9f), [[0.95, -1.9], [0.88, -1.86], [0.867, -1.924]]);
+
+    [Fact]
+    public void Nesterov_follows_its_lookahead_form() =>
+        // w += −μ·v_prev + (1 + μ)·v: step 1, 1.9·(−0.05) = −0.095 → 0.905; step 2, 0.045 + 1.9·(−0.07) = −0.088 → 0.817.
+        AssertSteps(new Sgd(0.1f, momentum: 0.9f, nesterov: true), [[0.905, -1.81], [0.817, -1.824], [0.8553, -1.9816]]);
+
+    [Fact]
+    public void AdaGrad_divides_by_the_root_of_summed_squares() =>
+        // c = 0.25 → w = 1 − 0.1·0.5/0.5 = 0.9; c = 0.3125 → 0.9 − 0.1·0.25/0.5590170 = 0.8552786.
+        AssertSteps(new AdaGrad(0.1f), [[0.9, -1.9], [0.8552786, -1.9447214], [0.9219453, -2.011388]]);
+
+    [Fact]
+    public void RmsProp_divides_by_the_root_of_the_running_mean_square() =>
+        // v = 0.01·0.25 = 0.0025 → w = 1 − 0.01·0.5/0.05 = 0.9; v = 0.002475 + 0.000625 = 0.0031 → 0.8550987.
+        AssertSteps(new RmsProp(0.01f), [[0.9, -1.9], [0.8550987, -1.9449013], [0.9220997, -2.0119023]]);
+
+    [Fact]
+    public void Adam_uses_bias_corrected_moments() =>
+        // t = 1: m̂ = 0.5, v̂ = 0.25, w = 1 − 0.1·0.5/0.5 = 0.9.
+        // t = 2: m = 0.07, v = 0.000312250; m̂ = 0.3684211, v̂ = 0.1562031; w = 0.9 − 0.1·0.3684211/0.3952254 = 0.806782.
+        AssertSteps(new Adam(0.1f), [[0.9, -1.9], [0.806782, -1.8733663], [0.7957037, -1.900636]]);
+
+    [Fact]
+    public void AdamW_decays_weights_but_not_biases()
+    {
+        // w[0] a weight: (1 − 0.1·0.1)·1 − 0.1 = 0.89; w[1] a bias: undecayed, as plain Adam (−1.9).
+        ParameterTensor[] layout = [new("w", 0, 1, 1, ParameterKind.Weight), new("b", 1, 1, 1, ParameterKind.Bias)];
+        AssertSteps(new AdamW(0.1f, weightDecay: 0.1f), [[0.89, -1.9], [0.787882, -1.8733663], [0.7689249, -1.900636]], layout);
+    }
+
+    [Fact]
+    public void Optimizers_reject_bad_settings_and_mismatched_blocks()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(0f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(0.1f, momentum: 1f));
+        Assert.Throws<ArgumentException>(() => new Sgd(0.1f, nesterov: true));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(beta2: 1f));
+        var adam = new Adam();
+        adam.Step(new float[3], new float[3]);
+        var e = Assert.Throws<ArgumentException>(() => adam.Step(new float[4], new float[4]));
+        Assert.Contains("one optimizer per network", e.Message);
+        Assert.Throws<ArgumentException>(() => adam.Step(new float[3], new float[2]));
+    }
+
+    [Fact]
+    public void Momentum_and_Adam_beat_plain_sgd_in_an_ill_conditioned_ravine()
+    {
+        // f(w) = (w₁² + 100·w₂²)/2 from (1, 1): curvatures 1 and 100. Plain SGD must keep lr < 2/100 to stay
+        // stable, so it crawls along w₁; momentum builds speed along the ravine and Adam rescales each axis.
+        // lr = 0.01 is stable for all three SGD forms (Nesterov needs lr·100 < 2(1 + μ)/(1 + 2μ) ≈ 1.36).
+        static double Run(IOptimizer optimizer, int steps)
+        {
+            float[] w = [1f, 1f];
+            var g = new float[2];
+            for (int t = 0; t < steps; t++)
+            {
+                g[0] = w[0];
+                g[1] = 100f * w[1];
+                optimizer.Step(w, g);
+            }
+            return 0.5 * (w[0] * w[0] + 100.0 * w[1] * w[1]);
+        }
+        double sgd = Run(new Sgd(0.01f), 100);
+        double momentum = Run(new Sgd(0.01f, momentum: 0.9f), 100);
+        double nesterov = Run(new Sgd(0.01f, momentum: 0.9f, nesterov: true), 100);
+        double adam = Run(new Adam(0.05f), 100);
+        double rmsProp = Run(new RmsProp(0.01f), 100);
+        output.WriteLine($"f after 100 steps: SGD {sgd:E2}, momentum {momentum:E2}, Nesterov {nesterov:E2}, Adam {adam:E2}, RMSProp {rmsProp:E2}");
+        Assert.True(momentum < sgd / 10, $"momentum {momentum} vs SGD {sgd}");
+        Assert.True(nesterov < sgd / 10, $"Nesterov {nesterov} vs SGD {sgd}");
+        Assert.True(adam < sgd / 10, $"Adam {adam} vs SGD {sgd}");
+    }
+}
+
+public class ScheduleTests
+{
+    [Fact]
+    public void Schedules_follow_their_formulas()
+    {
+        Assert.Equal(0.5f, new ConstantSchedule(0.5f).LearningRateFor(7, null));
+        var step = new StepSchedule(1f, everyEpochs: 3, divisor: 10f);
+        Assert.Equal([1f, 1f, 1f, 0.1f, 0.1f, 0.1f, 0.01f], Enumerable.Range(0, 7).Select(t => step.LearningRateFor(t, null)),
+            (a, b) => Math.Abs(a - b) < 1e-7f);
+        var exponential = new ExponentialSchedule(0.1f, k: 0.5f);
+        Assert.Equal(0.1 * Math.Exp(-1.5), exponential.LearningRateFor(3, null), 7);
+        var inverse = new InverseTimeSchedule(0.1f, k: 0.5f);
+        Assert.Equal(0.1 / (1 + 0.5 * 4), inverse.LearningRateFor(4, null), 7);
+    }
+
+    [Fact]
+    public void Cosine_warms_up_then_anneals_to_the_minimum()
+    {
+        var cosine = new CosineSchedule(1f, totalEpochs: 12, warmupEpochs: 2, minimum: 0.1f);
+        Assert.Equal(0.5f, cosine.LearningRateFor(0, null), 6);  // (0 + 1)/2
+        Assert.Equal(1f, cosine.LearningRateFor(1, null), 6);    // (1 + 1)/2
+        Assert.Equal(1f, cosine.LearningRateFor(2, null), 6);    // start of the cosine
+        Assert.Equal(0.1 + 0.9 * (1 + Math.Cos(Math.PI * 5 / 10)) / 2, cosine.LearningRateFor(7, null), 6); // halfway: 0.55
+        Assert.Equal(0.1f, cosine.LearningRateFor(12, null), 6);
+        Assert.Equal(0.1f, cosine.LearningRateFor(20, null), 6);
+    }
+
+    [Fact]
+    public void Reduce_on_plateau_divides_after_patience_and_waits_a_cooldown()
+    {
+        var schedule = new ReduceOnPlateauSchedule(1f, patience: 2, divisor: 10f, cooldown: 1);
+        static EpochResult Epoch(int e, double validationLoss) => new(e, 0f, 9, null, validationLoss, null, 0, 0);
+        double[] losses = [1.0, 0.9, 0.95, 0.92, 0.91, 0.93, 0.94, 0.95, 0.96];
+        var rates = new List<float> { schedule.LearningRateFor(0, null) };
+        for (int e = 0; e < losses.Length; e++) rates.Add(schedule.LearningRateFor(e + 1, Epoch(e + 1, losses[e])));
+        // Best 0.9 at epoch 2; epochs 3, 4, 5 do not improve: the third bad epoch (> patience 2) divides.
+        // One cooldown epoch (6) is not counted; 7, 8, 9 are bad again and the third divides again.
+        Assert.Equal([1f, 1f, 1f, 1f, 1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.01f], rates, (a, b) => Math.Abs(a - b) < 1e-7f);
+    }
+}
+
+public class ClippingAndRegularizationTests
+{
+    [Fact]
+    public void Clipping_by_value_and_by_norm()
+    {
+        float[] g = [3f, -4f, 0.5f];
+        float norm = GradientClipping.ByValue(g, 1f);
+        Assert.Equal(Math.Sqrt(25.25), norm, 5); // reported before clipping
+        Assert.Equal([1f, -1f, 0.5f], g);
+
+        g = [3f, 4f];
+        Assert.Equal(5f, GradientClipping.ByGlobalNorm(g, 1f), 6);
+        Assert.Equal([0.6f, 0.8f], g, (a, b) => Math.Abs(a - b) < 1e-6f);
+        g = [0.3f, 0.4f];
+        GradientClipping.ByGlobalNorm(g, 1f); // under the limit: unchanged
+        Assert.Equal([0.3f, 0.4f], g);
+        Assert.Throws<ArgumentOutOfRangeException>(() => GradientClipping.ByValue(g, 0f));
+    }
+
+    [Fact]
+    public void Penalties_apply_to_weights_only()
+    {
+        ParameterTensor[] layout = [new("w", 0, 1, 2, ParameterKind.Weight), new("b", 2, 1, 1, ParameterKind.Bias)];
+        float[] w = [2f, -1f, 5f];
+        var g = new float[3];
+        // L2, λ = 0.1: penalty 0.05·(4 + 1) = 0.25, gradient 0.1·w = (0.2, −0.1), the bias untouched.
+        Assert.Equal(0.25f, Regularization.Ridge(0.1f).Apply(w, g, layout), 6);
+        Assert.Equal([0.2f, -0.1f, 0f], g, (a, b) => Math.Abs(a - b) < 1e-7f);
+        // L1, λ = 0.1: penalty 0.1·3 = 0.3, gradient 0.1·sign(w).
+        g = new float[3];
+        Assert.Equal(0.3f, Regularization.Lasso(0.1f).Apply(w, g, layout), 6);
+        Assert.Equal([0.1f, -0.1f, 0f], g);
+        // Elastic net adds both.
+        g = new float[3];
+        Assert.Equal(0.55f, Regularization.ElasticNet(0.1f, 0.1f).Apply(w, g, layout), 6);
+        Assert.Equal([0.3f, -0.2f, 0f], g, (a, b) => Math.Abs(a - b) < 1e-6f);
+    }
+}
