@@ -3,20 +3,6 @@ namespace StaticNets.Tests;
 public class TrainingTests
 {
     [Fact]
-    public void Sgd_steps_follow_w_minus_lr_g()
-    {
-        // lr 0.1: w = (1, −2, 0.5), g = (0.5, −1, 4) → (0.95, −1.9, 0.1); again with the same g → (0.9, −1.8, −0.3).
-        float[] w = [1f, -2f, 0.5f];
-        var sgd = new Sgd(0.1f);
-        sgd.Step(w, [0.5f, -1f, 4f]);
-        Assert.Equal([0.95f, -1.9f, 0.1f], w, (a, b) => Math.Abs(a - b) < 1e-6f);
-        sgd.Step(w, [0.5f, -1f, 4f]);
-        Assert.Equal([0.9f, -1.8f, -0.3f], w, (a, b) => Math.Abs(a - b) < 1e-6f);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(-1f));
-        Assert.Throws<ArgumentException>(() => sgd.Step(w, [1f]));
-    }
-
-    [Fact]
     public void Xor_is_learned_to_full_accuracy()
     {
         var data = Dataset.Regression([0, 0, 0, 1, 1, 0, 1, 1], 2, [0, 1, 1, 0]);
@@ -77,15 +63,6 @@ public class TrainingTests
         }
         Assert.Equal(loss / data.Count, e.Loss, 5);
         Assert.Equal((double)correct / data.Count, e.Accuracy);
-    }
-
-    [Fact]
-    public void A_diverging_loss_stops_training_with_a_clear_error()
-    {
-        var data = Dataset.Regression([1e18f, 1e18f], 2, [1f]);
-        var net = new LinearNetTwo(seed: 1, maxBatchSize: 1);
-        var e = Assert.Throws<InvalidOperationException>(() => new Trainer<LinearNetTwo>(net, new Sgd(1f), batchSize: 1).Fit(data, epochs: 5));
-        Assert.Contains("The loss became", e.Message);
     }
 
     [Fact]

@@ -1,0 +1,215 @@
+using Xunit.Abstractions;
+
+namespace StaticNets.Tests;
+
+public class TrainerLoopTests(ITestOutputHelper output)
+{
+    private static (Dataset Train, Dataset Validation) Spirals()
+    {
+        var (train, validation, _) = SyntheticData.Spirals(2, 150, seed: 4).Split(0.6, 0.2, seed: 1);
+        return (train, validation);
+    }
+
+    [Fact]
+    public void Early_stopping_restores_the_best_epochs_weights_exactly()
+    {
+        var (train, validation) = Spirals();
+        var net = new SpiralThreeLayerNet(seed: 2, maxBatchSize: 16);
+        var snapshots = new Dictionary<int, float[]>();
+        var record = new EpochCallback(e => snapshots[e.Epoch] = net.Parameters.ToArray());
+        var stopping = new EarlyStopping(patience: 5);
+        // 90 noisy training points: Adam fits them, then overfits, and the validation loss turns up.
+        var trainer = new Trainer<SpiralThreeLayerNet>(net, new Adam(0.03f), batchSize: 16, seed: 3);
+        TrainingHistory history = trainer.Fit(train, validation, epochs: 300, callbacks: [record, stopping]);
+
+        int best = history.MinBy(e => e.ValidationLoss!.Value).Epoch;
+        output.WriteLine($"stopped after {history.Count} epochs; best validation loss at epoch {best}; restored {history.RestoredEpoch}");
+        output.WriteLine(string.Join(" ", history.Select(h => $"{h.ValidationLoss:F3}/{h.TrainLoss:F3}")));
+        Assert.True(history.StoppedEarly);
+        Assert.Equal(best, stopping.BestEpoch);
+        Assert.Equal(best, history.RestoredEpoch);
+        Assert.Equal(snapshots[best], net.Parameters.ToArray());
+        Assert.Equal(history.Count, best + 5);
+        Assert.True(best > 5, "the run should improve for a while before it stalls");
+    }
+
+    [Fact]
+    public void History_is_written_as_csv_and_json()
+    {
+        var (train, validation) = Spirals();
+        var net = new SpiralThreeLayerNet(seed: 2, maxBatchSize: 16);
+        var trainer = new Trainer<SpiralThreeLayerNet>(net, new Adam(0.01f), batchSize: 16)
+        {
+            Schedule = new StepSchedule(0.01f, everyEpochs: 2),
+        };
+        TrainingHistory history = trainer.Fit(train, validation, epochs: 3);
+        string[] csv = history.ToCsv().TrimEnd().Split('\n');
+        Assert.Equal("epoch,learning_rate,train_loss,train_accuracy,validation_loss,validation_accuracy,gradient_norm,seconds", csv[0]);
+        Assert.Equal(4, csv.Length);
+        string[] third = csv[3].Split(',');
+        Assert.Equal("3", third[0]);
+        Assert.Equal(0.001, double.Parse(third[1], System.Globalization.CultureInfo.InvariantCulture), 9);
+        using var json = System.Text.Json.JsonDocument.Parse(history.ToJson());
+        Assert.Equal(3, json.RootElement.GetArrayLength());
+        Assert.Equal(history[1].ValidationAccuracy!.Value, json.RootElement[1].GetProperty("validationAccuracy").GetDouble());
+        Assert.Equal(0.001f, history[2].LearningRate, 6);
+
+        string folder = Directory.CreateTempSubdirectory().FullName;
+        history.SaveCsv(Path.Combine(folder, "h.csv"));
+        history.SaveJson(Path.Combine(folder, "h.json"));
+        Assert.Equal(history.ToCsv(), File.ReadAllText(Path.Combine(folder, "h.csv")));
+        Directory.Delete(folder, true);
+        output.WriteLine(history.ToCsv());
+    }
+
+    [Fact]
+    public void Progress_reports_epochs_batches_loss_and_throughput()
+    {
+        var (train, _) = Spirals();
+        var net = new SpiralThreeLayerNet(seed: 2, maxBatchSize: 16);
+        var reports = new List<TrainingProgress>();
+        new Trainer<SpiralThreeLayerNet>(net, new Sgd(0.1f), batchSize: 16).Fit(train, epochs: 2, progress: new SynchronousProgress(reports.Add));
+        Assert.Contains(reports, r => r.Epoch == 2 && r.Batch == r.Batches && r.Batches == (train.Count + 15) / 16);
+        Assert.All(reports, r => Assert.True(r.SamplesPerSecond > 0 && double.IsFinite(r.Loss)));
+    }
+
+    [Fact]
+    public void Cancellation_stops_between_batches()
+    {
+        var (train, _) = Spirals();
+        var net = new SpiralThreeLayerNet(seed: 2, maxBatchSize: 16);
+        using var cancel = new CancellationTokenSource();
+        var stopAfterFirst = new EpochCallback(_ => cancel.Cancel());
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            new Trainer<SpiralThreeLayerNet>(net, new Sgd(0.1f), batchSize: 16).Fit(train, epochs: 5, callbacks: [stopAfterFirst], cancellationToken: cancel.Token));
+    }
+
+    [Fact]
+    public void A_diverging_loss_stops_training_and_keeps_the_last_good_weights()
+    {
+        var data = Dataset.Regression([1e18f, 1e18f, 1f, 1f], 2, [1f, 1f]);
+        var net = new LinearNetTwo(seed: 1, maxBatchSize: 1);
+        var good = new List<float[]>();
+        var e = Assert.Throws<InvalidOperationException>(() => new Trainer<LinearNetTwo>(net, new Sgd(1f), batchSize: 1)
+            .Fit(data, epochs: 5, callbacks: [new EpochCallback(_ => good.Add(net.Parameters.ToArray()))]));
+        Assert.Contains("training stopped and the parameters keep the values of the last good step", e.Message);
+        Assert.All(net.Parameters.ToArray(), p => Assert.True(float.IsFinite(p)));
+    }
+
+    [Fact]
+    public void A_training_step_with_Adam_clipping_and_L2_allocates_nothing()
+    {
+        var net = new MnistBatchNormMlp(seed: 1, maxBatchSize: 32);
+        var trainer = new Trainer<MnistBatchNormMlp>(net, new Adam(1e-3f), batchSize: 32)
+        {
+            Regularization = Regularization.ElasticNet(1e-5f, 1e-4f),
+            ClipNorm = 1f,
+            ClipValue = 0.5f,
+        };
+        float[] x = TestData.Normal(32 * MnistBatchNormMlp.InputSize, new Rng(1));
+        int[] labels = TestData.Labels(32, MnistBatchNormMlp.OutputSize, new Rng(2));
+        trainer.TrainStep(x, labels, 32);
+        trainer.TrainStep(x, labels, 32);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) trainer.TrainStep(x, labels, 32);
+        long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"allocated in 10 training steps (Adam, clipping, elastic net, BatchNorm, dropout): {bytes} bytes");
+        Assert.Equal(0, bytes);
+    }
+
+    [Fact]
+    public void Clipping_bounds_the_applied_update()
+    {
+        var net = new LinearNetTwo(seed: 1, maxBatchSize: 1);
+        var trainer = new Trainer<LinearNetTwo>(net, new Sgd(1f), batchSize: 1) { ClipNorm = 0.5f };
+        float[] before = net.Parameters.ToArray();
+        trainer.TrainStep([100f, 100f], [-100f], 1);
+        float[] after = net.Parameters.ToArray();
+        double moved = Math.Sqrt(before.Zip(after, (a, b) => (double)(a - b) * (a - b)).Sum());
+        Assert.Equal(0.5, moved, 4); // lr 1 × a gradient clipped to norm 0.5
+        Assert.True(trainer.LastGradientNorm > 1000f); // the pre-clip norm is what gets reported
+    }
+
+    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
+
+public class DataTests
+{
+    [Fact]
+    public void Standardizer_fits_on_training_data_and_applies_unchanged_elsewhere()
+    {
+        var train = Dataset.Regression([1, 10, 3, 10, 5, 10], 2, [0f, 0f, 0f]);
+        var s = Standardizer.FitFeatures(train);
+        Assert.Equal([3f, 10f], s.Mean);
+        Assert.Equal(Math.Sqrt(8.0 / 3), s.StandardDeviation[0], 6);
+        Assert.Equal(0f, s.StandardDeviation[1]);
+        var test = Dataset.Regression([3, 12], 2, [0f]);
+        Dataset standardized = s.ApplyToFeatures(test);
+        Assert.Equal([0f, 2f], standardized.Features); // centered; a constant training feature is only centered
+        var roundTrip = new float[2];
+        s.Inverse(standardized.Features, roundTrip);
+        Assert.Equal([3f, 12f], roundTrip);
+        Assert.Throws<ArgumentException>(() => s.Transform(new float[3], new float[3]));
+    }
+
+    [Fact]
+    public void Target_standardization_inverts_predictions()
+    {
+        var train = Dataset.Regression([0, 1, 2], 1, [100f, 200f, 300f]);
+        var targets = Standardizer.FitTargets(train);
+        Dataset standardized = targets.ApplyToTargets(train);
+        Assert.Equal(0.0, standardized.Targets!.Average(), 6);
+        var prediction = new float[] { standardized.Targets![2] };
+        targets.Inverse(prediction, prediction);
+        Assert.Equal(300f, prediction[0], 3);
+    }
+
+    [Fact]
+    public void Per_channel_standardization_shares_statistics_within_a_channel()
+    {
+        // Two samples of two channels × two pixels: channel 0 holds 0, 2, 4, 6; channel 1 holds 10 everywhere.
+        float[] images = [0, 2, 10, 10, 4, 6, 10, 10];
+        var s = Standardizer.FitChannels(images, channels: 2, valuesPerChannel: 2);
+        Assert.Equal([3f, 3f, 10f, 10f], s.Mean);
+        Assert.Equal(Math.Sqrt(5), s.StandardDeviation[0], 6);
+        Assert.Equal(Math.Sqrt(5), s.StandardDeviation[1], 6);
+    }
+
+    [Fact]
+    public void Standardizer_saves_and_loads()
+    {
+        var s = Standardizer.Fit([1f, 2f, 3f, 5f], 2);
+        string path = Path.GetTempFileName();
+        s.Save(path);
+        var loaded = Standardizer.Load(path);
+        Assert.Equal(s.Mean, loaded.Mean);
+        Assert.Equal(s.StandardDeviation, loaded.StandardDeviation);
+        File.WriteAllText(path, "{\"mean\": [1]}");
+        Assert.Throws<InvalidDataException>(() => Standardizer.Load(path));
+        File.Delete(path);
+    }
+
+    [Fact]
+    public void Split_is_seeded_disjoint_and_sized_60_20_20()
+    {
+        var data = Dataset.Classification(Enumerable.Range(0, 100).Select(i => (float)i).ToArray(), 1, new int[100]);
+        var (train, validation, test) = data.Split(0.6, 0.2, seed: 7);
+        Assert.Equal((60, 20, 20), (train.Count, validation.Count, test.Count));
+        var all = train.Features.Concat(validation.Features).Concat(test.Features).ToList();
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (float)i), all.Order());
+        Assert.Equal(train.Features, data.Split(0.6, 0.2, seed: 7).Train.Features);
+        Assert.NotEqual(train.Features, data.Split(0.6, 0.2, seed: 8).Train.Features);
+        Assert.Throws<ArgumentOutOfRangeException>(() => data.Split(0.9, 0.2));
+    }
+}
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(2)] [Dense(24)] [Tanh] [Dense(24)] [Tanh] [Dense(2)]
+public partial class SpiralThreeLayerNet;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(784)] [Dense(256)] [BatchNorm] [ReLU] [Dropout(0.2f)] [Dense(128)] [BatchNorm] [ReLU] [Dense(10)]
+public partial class MnistBatchNormMlp;
