@@ -1,18 +1,37 @@
-// Two interleaved spirals: a nonlinear boundary that a small tanh network learns with plain SGD.
+// Two interleaved spirals: a nonlinear boundary a small network learns. Shows the training loop:
+// a train/validation/test split, Adam with a cosine schedule, early stopping, history and weights files.
 using StaticNets;
 
-var data = SyntheticData.Spirals(classes: 2, pointsPerClass: 200, seed: 7);
-var net = new SpiralNet(seed: 3, maxBatchSize: 32);
-var trainer = new Trainer<SpiralNet>(net, new Sgd(learningRate: 0.3f), batchSize: 32, seed: 5);
-
-trainer.Fit(data, epochs: 400, callbacks: [new EpochCallback(e =>
+var (train, validation, test) = SyntheticData.Spirals(classes: 2, pointsPerClass: 300, seed: 7).Split(0.6, 0.2, seed: 1);
+var net = new SpiralNet(seed: 3, maxBatchSize: 64);
+var trainer = new Trainer<SpiralNet>(net, new Adam(0.01f), batchSize: 32, seed: 5)
 {
-    if (e.Epoch % 50 == 0)
-        Console.WriteLine($"epoch {e.Epoch,4}  loss {e.TrainLoss:F4}  accuracy {e.TrainAccuracy:P1}");
-})]);
+    Schedule = new CosineSchedule(0.01f, totalEpochs: 150, warmupEpochs: 5),
+    ClipNorm = 5f,
+};
 
-var result = trainer.Evaluate(data);
-Console.WriteLine($"training accuracy {result.Accuracy:P1} (loss {result.Loss:F4})");
+Console.WriteLine($"{train.Count} training, {validation.Count} validation, {test.Count} test samples; {SpiralNet.ParameterCount} parameters");
+Console.WriteLine("epoch  lr        train loss  train acc  valid loss  valid acc");
+var history = trainer.Fit(train, validation, epochs: 150, callbacks:
+[
+    new EarlyStopping(patience: 20),
+    new EpochCallback(e =>
+    {
+        if (e.Epoch == 1 || e.Epoch % 10 == 0)
+            Console.WriteLine($"{e.Epoch,5}  {e.LearningRate,-8:G3}  {e.TrainLoss,10:F4}  {e.TrainAccuracy,9:P1}  {e.ValidationLoss,10:F4}  {e.ValidationAccuracy,9:P1}");
+    }),
+]);
+if (history.RestoredEpoch is int best)
+    Console.WriteLine($"early stopping after epoch {history.Count}: restored the weights of epoch {best}");
+
+var result = trainer.Evaluate(test);
+Console.WriteLine($"test accuracy {result.Accuracy:P1} (loss {result.Loss:F4})");
+
+string output = Path.Combine(Path.GetTempPath(), "staticnets-spirals");
+Directory.CreateDirectory(output);
+history.SaveCsv(Path.Combine(output, "history.csv"));
+WeightsFile.Save(net, Path.Combine(output, "spirals.snw"));
+Console.WriteLine($"history and weights saved in {output}");
 
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(2)]

@@ -34,6 +34,22 @@ public class TrainerLoopTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Checkpoints_hold_the_best_epochs_weights()
+    {
+        var (train, validation) = Spirals();
+        var net = new SpiralThreeLayerNet(seed: 2, maxBatchSize: 16);
+        string path = Path.Combine(Directory.CreateTempSubdirectory().FullName, "best.snw");
+        var snapshots = new Dictionary<int, float[]>();
+        TrainingHistory history = new Trainer<SpiralThreeLayerNet>(net, new Adam(0.03f), batchSize: 16, seed: 3)
+            .Fit(train, validation, epochs: 15, callbacks: [new Checkpoint(path, bestOnly: true), new EpochCallback(e => snapshots[e.Epoch] = net.Parameters.ToArray())]);
+        int best = history.MinBy(e => e.ValidationLoss!.Value).Epoch;
+        var restored = new SpiralThreeLayerNet();
+        WeightsFile.Load(restored, path);
+        Assert.Equal(snapshots[best], restored.Parameters.ToArray());
+        Directory.Delete(Path.GetDirectoryName(path)!, true);
+    }
+
+    [Fact]
     public void History_is_written_as_csv_and_json()
     {
         var (train, validation) = Spirals();
