@@ -84,6 +84,16 @@ public sealed class Dataset
         return new Dataset(features, FeatureCount, labels, targets, TargetCount);
     }
 
+    /// <summary>Shuffles (seeded) and splits in two: the first gets <paramref name="firstFraction"/> of the samples.</summary>
+    public (Dataset First, Dataset Second) Split(double firstFraction, int seed = 0)
+    {
+        if (!(firstFraction > 0 && firstFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(firstFraction), firstFraction, "The fraction must be between 0 and 1.");
+        int[] order = ShuffledOrder(seed);
+        int firstCount = (int)Math.Round(Count * firstFraction);
+        return (Subset(order.AsSpan(0, firstCount)), Subset(order.AsSpan(firstCount)));
+    }
+
     /// <summary>
     /// Shuffles (seeded) and splits into training, validation and test sets: e.g. Split(0.6, 0.2) gives
     /// 60/20/20. The test set gets what the two fractions leave.
@@ -92,11 +102,17 @@ public sealed class Dataset
     {
         if (!(trainFraction > 0 && validationFraction >= 0 && trainFraction + validationFraction <= 1))
             throw new ArgumentOutOfRangeException(nameof(trainFraction), $"Fractions {trainFraction} and {validationFraction} must be positive (validation may be 0) and sum to at most 1.");
-        int[] order = Enumerable.Range(0, Count).ToArray();
-        new Rng(unchecked((ulong)seed)).Shuffle(order.AsSpan());
+        int[] order = ShuffledOrder(seed);
         int trainCount = (int)Math.Round(Count * trainFraction), validationCount = (int)Math.Round(Count * validationFraction);
         validationCount = Math.Min(validationCount, Count - trainCount);
         return (Subset(order.AsSpan(0, trainCount)), Subset(order.AsSpan(trainCount, validationCount)),
             Subset(order.AsSpan(trainCount + validationCount)));
+    }
+
+    private int[] ShuffledOrder(int seed)
+    {
+        int[] order = Enumerable.Range(0, Count).ToArray();
+        new Rng(unchecked((ulong)seed)).Shuffle(order.AsSpan());
+        return order;
     }
 }

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Numerics.Tensors;
 using System.Text.Json;
 
 namespace StaticNets;
@@ -104,10 +104,12 @@ public sealed class Standardizer
     public void Transform(ReadOnlySpan<float> values, Span<float> destination)
     {
         CheckRows(values.Length, destination.Length);
-        for (int i = 0; i < values.Length; i++)
+        int width = _mean.Length;
+        for (int start = 0; start < values.Length; start += width)
         {
-            int j = i % _mean.Length;
-            destination[i] = (values[i] - _mean[j]) * _scale[j];
+            Span<float> row = destination.Slice(start, width);
+            TensorPrimitives.Subtract(values.Slice(start, width), _mean, row);
+            TensorPrimitives.Multiply(row, _scale, row);
         }
     }
 
@@ -115,10 +117,12 @@ public sealed class Standardizer
     public void Inverse(ReadOnlySpan<float> values, Span<float> destination)
     {
         CheckRows(values.Length, destination.Length);
-        for (int i = 0; i < values.Length; i++)
+        int width = _mean.Length;
+        for (int start = 0; start < values.Length; start += width)
         {
-            int j = i % _mean.Length;
-            destination[i] = values[i] / _scale[j] + _mean[j];
+            Span<float> row = destination.Slice(start, width);
+            TensorPrimitives.Divide(values.Slice(start, width), _scale, row);
+            TensorPrimitives.Add(row, _mean, row);
         }
     }
 

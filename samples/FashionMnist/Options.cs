@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace FashionMnist;
+
+/// <summary>The command line, parsed and checked.</summary>
+public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int Seed, int Threads, string OutputFolder, bool Download)
+{
+    public const string Usage = """
+        Trains an MLP on Fashion-MNIST and reports test accuracy.
+
+        usage: FashionMnist [options]
+          --data DIR        folder with the four IDX files (else $STATICNETS_FASHION_MNIST,
+                            /usr/share/datasets/fashion-mnist, then ~/.cache/staticnets/fashion-mnist)
+          --epochs N        most epochs to train (early stopping may end sooner)   default 30
+          --batch-size N    samples per training step                              default 128
+          --seed N          fixes initialization, shuffling and dropout            default 1
+          --threads N       threads for evaluation (training uses one)             default 1
+          --output DIR      where weights, history and plot are written            default ./fashion-mnist-output
+          --download        download the data into the cache if it is not found (official mirror, checksummed)
+          --help            this text
+        """;
+
+    /// <summary>Parses <paramref name="args"/>; throws <see cref="OptionsException"/> with a message saying what is wrong.</summary>
+    public static Options Parse(string[] args)
+    {
+        var options = new Options(null, 30, 128, 1, 1, "fashion-mnist-output", false);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            string Value() => i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+                ? args[++i]
+                : throw new OptionsException($"{name} needs a value.");
+            int Number(int min, int max)
+            {
+                string text = Value();
+                if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < min || value > max)
+                    throw new OptionsException($"{name} must be a whole number from {min} to {max}; got '{text}'.");
+                return value;
+            }
+            options = name switch
+            {
+                "--data" => options with { DataFolder = Value() },
+                "--epochs" => options with { Epochs = Number(1, 1000) },
+                "--batch-size" => options with { BatchSize = Number(2, 4096) },
+                "--seed" => options with { Seed = Number(int.MinValue, int.MaxValue) },
+                "--threads" => options with { Threads = Number(1, Environment.ProcessorCount) },
+                "--output" => options with { OutputFolder = Value() },
+                "--download" => options with { Download = true },
+                "--help" or "-h" => throw new OptionsException(null),
+                _ => throw new OptionsException($"Unknown option '{name}'."),
+            };
+        }
+        return options;
+    }
+}
+
+/// <summary>A bad command line; a null message asks for the usage text only.</summary>
+public sealed class OptionsException(string? message) : Exception(message ?? "usage")
+{
+    public bool HelpOnly { get; } = message is null;
+}

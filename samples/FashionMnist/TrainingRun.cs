@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using StaticNets;
+
+namespace FashionMnist;
+
+/// <summary>The whole job: load, standardize, split, train, evaluate, save. Returns the test accuracy.</summary>
+public static class TrainingRun
+{
+    public const int ValidationSize = 5000;
+
+    public static double Run(Options options, string dataFolder, TextWriter log, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        Dataset all = Idx.LoadClassification(DataLocator.PathOf(dataFolder, "train-images-idx3-ubyte"), DataLocator.PathOf(dataFolder, "train-labels-idx1-ubyte"));
+        Dataset test = Idx.LoadClassification(DataLocator.PathOf(dataFolder, "t10k-images-idx3-ubyte"), DataLocator.PathOf(dataFolder, "t10k-labels-idx1-ubyte"));
+        if (all.FeatureCount != FashionMlp.InputSize || test.FeatureCount != FashionMlp.InputSize)
+            throw new InvalidDataException($"Images in '{dataFolder}' have {all.FeatureCount} pixels; Fashion-MNIST's have 784 (28 × 28).");
+        var (train, validation) = all.Split((double)(all.Count - ValidationSize) / all.Count, options.Seed);
+
+        // One channel: a single mean and deviation over all pixels, fitted on the training split only.
+        Standardizer standardizer = Standardizer.FitChannels(train.Features, channels: 1, valuesPerChannel: 784);
+        train = standardizer.ApplyToFeatures(train);
+        validation = standardizer.ApplyToFeatures(validation);
+        test = standardizer.ApplyToFeatures(test);
+        log.WriteLine($"Fashion-MNIST from {dataFolder}: {train.Count} training, {validation.Count} validation, {test.Count} test images " +
+            $"(loaded in {clock.Elapsed.TotalSeconds:F1} s)");
+        log.WriteLine($"network: {FashionMlp.Architecture}, {FashionMlp.ParameterCount} parameters");
+
+        var net = new FashionMlp(options.Seed, maxBatchSize: Math.Max(options.BatchSize, 1000));
+        var trainer = new Trainer<FashionMlp>(net, new Adam(1e-3f), options.BatchSize, options.Seed)
+        {
+            Schedule = new CosineSchedule(2e-3f, totalEpochs: options.Epochs, warmupEpochs: Math.Min(2, options.Epochs - 1), minimum: 1e-5f),
+        };
+        var progress = new ProgressDisplay(log, Console.IsOutputRedirected || log != Console.Out);
+        TrainingHistory history = trainer.Fit(train, validation, options.Epochs,
+            callbacks: [new EarlyStopping(patience: 8), new EpochCallback(progress.EpochEnded)], progress: progress, cancellationToken: cancellationToken);
+        if (history.RestoredEpoch is int best)
+            log.WriteLine($"early stopping: restored the weights of epoch {best}");
+
+        int[,] confusion = Evaluate(net, test, options.Threads);
+        double accuracy = Enumerable.Range(0, 10).Sum(c => confusion[c, c]) / (double)test.Count;
+        log.WriteLine();
+        log.WriteLine($"test accuracy {accuracy:F4} ({test.Count} images), {clock.Elapsed.TotalSeconds:F0} s in all");
+        log.WriteLine();
+        ConfusionMatrix.Write(log, confusion, FashionMlp.Classes);
+
+        Directory.CreateDirectory(options.OutputFolder);
+        WeightsFile.Save(net, Path.Combine(options.OutputFolder, "fashion-mnist.snw"));
+        standardizer.Save(Path.Combine(options.OutputFolder, "standardizer.json"));
+        history.SaveCsv(Path.Combine(options.OutputFolder, "history.csv"));
+        Curves.Save(history, Path.Combine(options.OutputFolder, "curves.png"));
+        log.WriteLine();
+        log.WriteLine($"saved fashion-mnist.snw, standardizer.json, history.csv and curves.png in {Path.GetFullPath(options.OutputFolder)}");
+        return accuracy;
+    }
+
+    /// <summary>Confusion matrix [true, predicted] over the test set, split over <paramref name="threads"/> copies of the network.</summary>
+    public static int[,] Evaluate(FashionMlp net, Dataset test, int threads)
+    {
+        var copies = Enumerable.Range(0, threads).Select(t => t == 0 ? net : Copy(net)).ToArray();
+        var matrices = new int[threads][,];
+        int chunk = (test.Count + threads - 1) / threads;
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            var m = new int[10, 10];
+            var probabilities = new float[1000 * FashionMlp.OutputSize];
+            int end = Math.Min(test.Count, (t + 1) * chunk);
+            for (int start = t * chunk; start < end; start += 1000)
+            {
+                int n = Math.Min(1000, end - start);
+                copies[t].PredictBatch(test.Features.AsSpan(start * 784, n * 784), probabilities.AsSpan(0, n * 10), n);
+                for (int r = 0; r < n; r++)
+                    m[test.Labels![start + r], System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities.AsSpan(r * 10, 10))]++;
+            }
+            matrices[t] = m;
+        });
+        var total = new int[10, 10];
+        foreach (int[,] m in matrices)
+            for (int i = 0; i < 10; i++)
+                for (int j = 0; j < 10; j++)
+                    total[i, j] += m[i, j];
+        return total;
+    }
+
+    private static FashionMlp Copy(FashionMlp net)
+    {
+        var copy = new FashionMlp(maxBatchSize: 1000);
+        net.Parameters.CopyTo(copy.Parameters);
+        net.State.CopyTo(copy.State);
+        return copy;
+    }
+}
