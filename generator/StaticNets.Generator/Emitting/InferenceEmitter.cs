@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using StaticNets.Generator.Model;
 using StaticNets.Generator.Planning;
 
@@ -205,7 +206,7 @@ internal static class InferenceEmitter
         w.Line($"{Names.ReadOnlySpan} p = _parameters;");
         w.Line($"{Names.ReadOnlySpan} s = _state;");
         w.Line($"{Names.Span} f = _folded;");
-        foreach (BatchNormOp b in layout.Ops.FindAll(o => o is BatchNormOp).ConvertAll(o => (BatchNormOp)o))
+        foreach (BatchNormOp b in layout.Ops.OfType<BatchNormOp>())
         {
             int n = b.Size;
             string stats = $"{Names.Slice("p", b.GammaOffset, n)}, {Names.Slice("p", b.BetaOffset, n)}, {Names.Slice("s", b.MeanOffset, n)}, {Names.Slice("s", b.VarianceOffset, n)}, {Format.FloatLiteral(b.Epsilon)}";
