@@ -7,8 +7,11 @@ namespace StaticNets.Kernels;
 /// <summary>
 /// Fully connected layer kernels over row-major spans: inputs [batch, in], weights [out, in]
 /// (the layout the dot-product kernel reads: one contiguous row per output), outputs [batch, out].
-/// Generated code calls them with literal sizes. Lengths are checked once per call; the inner
-/// loops run on refs without bounds checks.
+/// Generated code calls them with literal sizes. Lengths are checked once per call; the inner loops
+/// run on refs without bounds checks, register-blocked so each load feeds several FMAs: the forward
+/// pass computes 4 samples × 4 outputs at a time (each weight row is read once per 4 samples), and both
+/// backward products are sums of outer products over 4 × 4 vector blocks. Loop orders are fixed, so a
+/// result is bit-identical run to run.
 /// </summary>
 public static class DenseKernels
 {
@@ -20,47 +23,12 @@ public static class DenseKernels
         Span<float> z, Span<float> a, int batch, int inSize, int outSize, TAct activation) where TAct : struct, IActivation
     {
         CheckSizes(x.Length, batch * inSize, weights.Length, outSize * inSize, a.Length, batch * outSize);
-        bool hasBias = !bias.IsEmpty, keepZ = !z.IsEmpty;
-        if (hasBias && bias.Length != outSize) ThrowSize(nameof(bias), bias.Length, outSize);
-        if (keepZ && z.Length != batch * outSize) ThrowSize(nameof(z), z.Length, batch * outSize);
-
-        ref float x0 = ref MemoryMarshal.GetReference(x);
-        ref float w0 = ref MemoryMarshal.GetReference(weights);
-        ref float b0 = ref MemoryMarshal.GetReference(bias);
-        ref float z0 = ref MemoryMarshal.GetReference(z);
-        ref float a0 = ref MemoryMarshal.GetReference(a);
-        for (int r = 0; r < batch; r++)
-        {
-            ref float xr = ref Unsafe.Add(ref x0, r * inSize);
-            int rowOut = r * outSize;
-            int o = 0;
-            for (; o <= outSize - 4; o += 4)
-            {
-                Dot4(ref xr, ref Unsafe.Add(ref w0, o * inSize), inSize, out float s0, out float s1, out float s2, out float s3);
-                if (hasBias)
-                {
-                    s0 += Unsafe.Add(ref b0, o); s1 += Unsafe.Add(ref b0, o + 1);
-                    s2 += Unsafe.Add(ref b0, o + 2); s3 += Unsafe.Add(ref b0, o + 3);
-                }
-                if (keepZ)
-                {
-                    ref float zo = ref Unsafe.Add(ref z0, rowOut + o);
-                    zo = s0; Unsafe.Add(ref zo, 1) = s1; Unsafe.Add(ref zo, 2) = s2; Unsafe.Add(ref zo, 3) = s3;
-                }
-                ref float ao = ref Unsafe.Add(ref a0, rowOut + o);
-                ao = activation.Forward(s0);
-                Unsafe.Add(ref ao, 1) = activation.Forward(s1);
-                Unsafe.Add(ref ao, 2) = activation.Forward(s2);
-                Unsafe.Add(ref ao, 3) = activation.Forward(s3);
-            }
-            for (; o < outSize; o++)
-            {
-                float s = Dot(ref xr, ref Unsafe.Add(ref w0, o * inSize), inSize);
-                if (hasBias) s += Unsafe.Add(ref b0, o);
-                if (keepZ) Unsafe.Add(ref z0, rowOut + o) = s;
-                Unsafe.Add(ref a0, rowOut + o) = activation.Forward(s);
-            }
-        }
+        if (!bias.IsEmpty && bias.Length != outSize) ThrowSize(nameof(bias), bias.Length, outSize);
+        if (!z.IsEmpty && z.Length != batch * outSize) ThrowSize(nameof(z), z.Length, batch * outSize);
+        var layer = new Layer(x, weights, bias, z, a, inSize, outSize);
+        if (Vector512.IsHardwareAccelerated && inSize >= Simd512.Count) ForwardRows<TAct, Simd512>(layer, batch, activation);
+        else if (Vector256.IsHardwareAccelerated && inSize >= Simd256.Count) ForwardRows<TAct, Simd256>(layer, batch, activation);
+        else ForwardRows<TAct, Scalar>(layer, batch, activation);
     }
 
     /// <summary>
@@ -71,56 +39,24 @@ public static class DenseKernels
         Span<float> biasGradient, int batch, int inSize, int outSize)
     {
         CheckSizes(x.Length, batch * inSize, weightGradient.Length, outSize * inSize, dz.Length, batch * outSize);
-        bool hasBias = !biasGradient.IsEmpty;
-        if (hasBias && biasGradient.Length != outSize) ThrowSize(nameof(biasGradient), biasGradient.Length, outSize);
-
-        ref float d0 = ref MemoryMarshal.GetReference(dz);
-        ref float x0 = ref MemoryMarshal.GetReference(x);
-        ref float g0 = ref MemoryMarshal.GetReference(weightGradient);
-        for (int o = 0; o < outSize; o++)
+        if (!biasGradient.IsEmpty)
         {
-            ref float gRow = ref Unsafe.Add(ref g0, o * inSize);
-            float biasSum = 0f;
-            int r = 0;
-            for (; r <= batch - 4; r += 4)
-            {
-                float c0 = Unsafe.Add(ref d0, r * outSize + o), c1 = Unsafe.Add(ref d0, (r + 1) * outSize + o);
-                float c2 = Unsafe.Add(ref d0, (r + 2) * outSize + o), c3 = Unsafe.Add(ref d0, (r + 3) * outSize + o);
-                biasSum += (c0 + c1) + (c2 + c3);
-                Axpy4(ref gRow, ref Unsafe.Add(ref x0, r * inSize), inSize, c0, c1, c2, c3);
-            }
-            for (; r < batch; r++)
-            {
-                float c = Unsafe.Add(ref d0, r * outSize + o);
-                biasSum += c;
-                Axpy(ref gRow, ref Unsafe.Add(ref x0, r * inSize), inSize, c);
-            }
-            if (hasBias) biasGradient[o] += biasSum;
+            if (biasGradient.Length != outSize) ThrowSize(nameof(biasGradient), biasGradient.Length, outSize);
+            for (int r = 0; r < batch; r++)
+                System.Numerics.Tensors.TensorPrimitives.Add(biasGradient, dz.Slice(r * outSize, outSize), biasGradient);
         }
+        // dW[o, i] += Σ_r dz[r, o]·x[r, i]: C = dW, A(k = r, m = o) = dz, B = x.
+        var product = new OuterProducts(dz, aStrideK: outSize, aStrideM: 1, x, inSize, weightGradient, inSize, kCount: batch, mCount: outSize, inSize, accumulate: true);
+        Multiply(product);
     }
 
-    /// <summary>dx = dz W: the gradient flowing to the layer's input.</summary>
+    /// <summary>dx = dz W: the gradient flowing to the layer's input (overwrites <paramref name="dx"/>).</summary>
     public static void BackwardInput(ReadOnlySpan<float> dz, ReadOnlySpan<float> weights, Span<float> dx, int batch, int inSize, int outSize)
     {
         CheckSizes(dx.Length, batch * inSize, weights.Length, outSize * inSize, dz.Length, batch * outSize);
-        ref float d0 = ref MemoryMarshal.GetReference(dz);
-        ref float w0 = ref MemoryMarshal.GetReference(weights);
-        ref float dx0 = ref MemoryMarshal.GetReference(dx);
-        for (int r = 0; r < batch; r++)
-        {
-            ref float dxr = ref Unsafe.Add(ref dx0, r * inSize);
-            ref float dr = ref Unsafe.Add(ref d0, r * outSize);
-            dx.Slice(r * inSize, inSize).Clear();
-            int o = 0;
-            for (; o <= outSize - 4; o += 4)
-            {
-                // Rows o..o+3 of W are consecutive: pass row o and let Axpy4 step by inSize.
-                Axpy4(ref dxr, ref Unsafe.Add(ref w0, o * inSize), inSize,
-                    Unsafe.Add(ref dr, o), Unsafe.Add(ref dr, o + 1), Unsafe.Add(ref dr, o + 2), Unsafe.Add(ref dr, o + 3));
-            }
-            for (; o < outSize; o++)
-                Axpy(ref dxr, ref Unsafe.Add(ref w0, o * inSize), inSize, Unsafe.Add(ref dr, o));
-        }
+        // dx[r, i] = Σ_o dz[r, o]·W[o, i]: C = dx, A(k = o, m = r) = dz, B = W.
+        var product = new OuterProducts(dz, aStrideK: 1, aStrideM: outSize, weights, inSize, dx, inSize, kCount: outSize, mCount: batch, inSize, accumulate: false);
+        Multiply(product);
     }
 
     /// <summary>dz = da ⊙ f'(z) elementwise.</summary>
@@ -137,156 +73,260 @@ public static class DenseKernels
     public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         if (x.Length != y.Length) ThrowSize(nameof(y), y.Length, x.Length);
-        return Dot(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length);
+        ref float xr = ref MemoryMarshal.GetReference(x), yr = ref MemoryMarshal.GetReference(y);
+        if (Vector512.IsHardwareAccelerated && x.Length >= Simd512.Count) return Dot1x1<Simd512>(ref xr, ref yr, x.Length);
+        if (Vector256.IsHardwareAccelerated && x.Length >= Simd256.Count) return Dot1x1<Simd256>(ref xr, ref yr, x.Length);
+        return Dot1x1<Scalar>(ref xr, ref yr, x.Length);
+    }
+
+    // ---- forward: dot products in blocks of 4 samples × 4 outputs ----
+
+    /// <summary>The spans of one dense layer as refs, so the row loops need no bounds checks.</summary>
+    private readonly ref struct Layer(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> z, Span<float> a, int inSize, int outSize)
+    {
+        public readonly ref float X = ref MemoryMarshal.GetReference(x);
+        public readonly ref float W = ref MemoryMarshal.GetReference(w);
+        public readonly ref float B = ref MemoryMarshal.GetReference(b);
+        public readonly ref float Z = ref MemoryMarshal.GetReference(z);
+        public readonly ref float A = ref MemoryMarshal.GetReference(a);
+        public readonly bool HasBias = !b.IsEmpty, KeepZ = !z.IsEmpty;
+        public readonly int In = inSize, Out = outSize;
+    }
+
+    [InlineArray(16)]
+    private struct Block16
+    {
+        private float _element;
+    }
+
+    private static void ForwardRows<TAct, TV>(in Layer l, int batch, TAct activation) where TAct : struct, IActivation where TV : struct, ISimd<TV>
+    {
+        int n = l.In;
+        var sums = new Block16();
+        int r = 0;
+        for (; r + 4 <= batch; r += 4)
+        {
+            ref float xr = ref Unsafe.Add(ref l.X, r * n);
+            int o = 0;
+            for (; o + 4 <= l.Out; o += 4)
+            {
+                Dot4x4<TV>(ref xr, ref Unsafe.Add(ref l.W, o * n), n, ref sums);
+                for (int i = 0; i < 16; i++) Finish(l, r + i / 4, o + i % 4, sums[i], activation);
+            }
+            for (; o < l.Out; o++)
+                for (int i = 0; i < 4; i++)
+                    Finish(l, r + i, o, Dot1x1<TV>(ref Unsafe.Add(ref xr, i * n), ref Unsafe.Add(ref l.W, o * n), n), activation);
+        }
+        for (; r < batch; r++)
+        {
+            ref float xr = ref Unsafe.Add(ref l.X, r * n);
+            int o = 0;
+            for (; o + 4 <= l.Out; o += 4)
+            {
+                Dot1x4<TV>(ref xr, ref Unsafe.Add(ref l.W, o * n), n, ref sums);
+                for (int i = 0; i < 4; i++) Finish(l, r, o + i, sums[i], activation);
+            }
+            for (; o < l.Out; o++)
+                Finish(l, r, o, Dot1x1<TV>(ref xr, ref Unsafe.Add(ref l.W, o * n), n), activation);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Dot(ref float x, ref float w, int n)
+    private static void Finish<TAct>(in Layer l, int r, int o, float sum, TAct activation) where TAct : struct, IActivation
     {
+        if (l.HasBias) sum += Unsafe.Add(ref l.B, o);
+        int at = r * l.Out + o;
+        if (l.KeepZ) Unsafe.Add(ref l.Z, at) = sum;
+        Unsafe.Add(ref l.A, at) = activation.Forward(sum);
+    }
+
+    // 16 dot products: 4 rows of x against 4 rows of w, each load feeding 4 FMAs.
+    private static void Dot4x4<TV>(ref float x, ref float w, int n, ref Block16 sums) where TV : struct, ISimd<TV>
+    {
+        ref float x1 = ref Unsafe.Add(ref x, n), x2 = ref Unsafe.Add(ref x, 2 * n), x3 = ref Unsafe.Add(ref x, 3 * n);
+        ref float w1 = ref Unsafe.Add(ref w, n), w2 = ref Unsafe.Add(ref w, 2 * n), w3 = ref Unsafe.Add(ref w, 3 * n);
+        TV a00 = TV.Zero, a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        TV a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         int i = 0;
-        float s = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
+        for (; i + TV.Count <= n; i += TV.Count)
         {
-            Vector512<float> acc0 = Vector512<float>.Zero, acc1 = Vector512<float>.Zero;
-            for (; i <= n - 32; i += 32)
-            {
-                acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, (nuint)i), Vector512.LoadUnsafe(ref w, (nuint)i), acc0);
-                acc1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, (nuint)(i + 16)), Vector512.LoadUnsafe(ref w, (nuint)(i + 16)), acc1);
-            }
-            for (; i <= n - 16; i += 16)
-                acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, (nuint)i), Vector512.LoadUnsafe(ref w, (nuint)i), acc0);
-            s = Vector512.Sum(acc0 + acc1);
+            nuint k = (nuint)i;
+            TV v0 = TV.Load(ref w, k), v1 = TV.Load(ref w1, k), v2 = TV.Load(ref w2, k), v3 = TV.Load(ref w3, k);
+            TV u = TV.Load(ref x, k);
+            a00 = TV.MultiplyAdd(u, v0, a00); a01 = TV.MultiplyAdd(u, v1, a01); a02 = TV.MultiplyAdd(u, v2, a02); a03 = TV.MultiplyAdd(u, v3, a03);
+            u = TV.Load(ref x1, k);
+            a10 = TV.MultiplyAdd(u, v0, a10); a11 = TV.MultiplyAdd(u, v1, a11); a12 = TV.MultiplyAdd(u, v2, a12); a13 = TV.MultiplyAdd(u, v3, a13);
+            u = TV.Load(ref x2, k);
+            a20 = TV.MultiplyAdd(u, v0, a20); a21 = TV.MultiplyAdd(u, v1, a21); a22 = TV.MultiplyAdd(u, v2, a22); a23 = TV.MultiplyAdd(u, v3, a23);
+            u = TV.Load(ref x3, k);
+            a30 = TV.MultiplyAdd(u, v0, a30); a31 = TV.MultiplyAdd(u, v1, a31); a32 = TV.MultiplyAdd(u, v2, a32); a33 = TV.MultiplyAdd(u, v3, a33);
         }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        sums[0] = TV.Sum(a00); sums[1] = TV.Sum(a01); sums[2] = TV.Sum(a02); sums[3] = TV.Sum(a03);
+        sums[4] = TV.Sum(a10); sums[5] = TV.Sum(a11); sums[6] = TV.Sum(a12); sums[7] = TV.Sum(a13);
+        sums[8] = TV.Sum(a20); sums[9] = TV.Sum(a21); sums[10] = TV.Sum(a22); sums[11] = TV.Sum(a23);
+        sums[12] = TV.Sum(a30); sums[13] = TV.Sum(a31); sums[14] = TV.Sum(a32); sums[15] = TV.Sum(a33);
+        for (; i < n; i++)
+            for (int r = 0; r < 4; r++)
+            {
+                float xi = Unsafe.Add(ref x, r * n + i);
+                for (int o = 0; o < 4; o++)
+                    sums[r * 4 + o] = MathF.FusedMultiplyAdd(xi, Unsafe.Add(ref w, o * n + i), sums[r * 4 + o]);
+            }
+    }
+
+    // Four dot products of one x row with four consecutive weight rows (one sample: weights dominate).
+    private static void Dot1x4<TV>(ref float x, ref float w, int n, ref Block16 sums) where TV : struct, ISimd<TV>
+    {
+        ref float w1 = ref Unsafe.Add(ref w, n), w2 = ref Unsafe.Add(ref w, 2 * n), w3 = ref Unsafe.Add(ref w, 3 * n);
+        TV a0 = TV.Zero, a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i + TV.Count <= n; i += TV.Count)
         {
-            Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
-            for (; i <= n - 16; i += 16)
-            {
-                acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256.LoadUnsafe(ref w, (nuint)i), acc0);
-                acc1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)(i + 8)), Vector256.LoadUnsafe(ref w, (nuint)(i + 8)), acc1);
-            }
-            for (; i <= n - 8; i += 8)
-                acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256.LoadUnsafe(ref w, (nuint)i), acc0);
-            s = Vector256.Sum(acc0 + acc1);
+            nuint k = (nuint)i;
+            TV u = TV.Load(ref x, k);
+            a0 = TV.MultiplyAdd(u, TV.Load(ref w, k), a0);
+            a1 = TV.MultiplyAdd(u, TV.Load(ref w1, k), a1);
+            a2 = TV.MultiplyAdd(u, TV.Load(ref w2, k), a2);
+            a3 = TV.MultiplyAdd(u, TV.Load(ref w3, k), a3);
         }
+        sums[0] = TV.Sum(a0); sums[1] = TV.Sum(a1); sums[2] = TV.Sum(a2); sums[3] = TV.Sum(a3);
+        for (; i < n; i++)
+        {
+            float xi = Unsafe.Add(ref x, i);
+            for (int o = 0; o < 4; o++)
+                sums[o] = MathF.FusedMultiplyAdd(xi, Unsafe.Add(ref w, o * n + i), sums[o]);
+        }
+    }
+
+    // One dot product with two accumulators (FMA latency).
+    private static float Dot1x1<TV>(ref float x, ref float w, int n) where TV : struct, ISimd<TV>
+    {
+        TV a0 = TV.Zero, a1 = a0;
+        int i = 0;
+        for (; i + 2 * TV.Count <= n; i += 2 * TV.Count)
+        {
+            a0 = TV.MultiplyAdd(TV.Load(ref x, (nuint)i), TV.Load(ref w, (nuint)i), a0);
+            a1 = TV.MultiplyAdd(TV.Load(ref x, (nuint)(i + TV.Count)), TV.Load(ref w, (nuint)(i + TV.Count)), a1);
+        }
+        for (; i + TV.Count <= n; i += TV.Count)
+            a0 = TV.MultiplyAdd(TV.Load(ref x, (nuint)i), TV.Load(ref w, (nuint)i), a0);
+        float s = TV.Sum(TV.Add(a0, a1));
         for (; i < n; i++)
             s = MathF.FusedMultiplyAdd(Unsafe.Add(ref x, i), Unsafe.Add(ref w, i), s);
         return s;
     }
 
-    // Four dot products of x with four consecutive weight rows: x is loaded once per four FMAs.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dot4(ref float x, ref float w, int n, out float s0, out float s1, out float s2, out float s3)
+    // ---- backward: C[m, j] (+)= Σ_k A(k, m)·B[k, j], in blocks of 4 rows × 4 vectors ----
+
+    /// <summary>One sum-of-outer-products problem: A read with two strides (so dz serves both backward products), B and C row-major.</summary>
+    private readonly ref struct OuterProducts(ReadOnlySpan<float> a, int aStrideK, int aStrideM, ReadOnlySpan<float> b, int bStride,
+        Span<float> c, int cStride, int kCount, int mCount, int columns, bool accumulate)
     {
-        ref float w1 = ref Unsafe.Add(ref w, n);
-        ref float w2 = ref Unsafe.Add(ref w, 2 * n);
-        ref float w3 = ref Unsafe.Add(ref w, 3 * n);
-        int i = 0;
-        s0 = s1 = s2 = s3 = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
+        public readonly ref float A = ref MemoryMarshal.GetReference(a);
+        public readonly ref float B = ref MemoryMarshal.GetReference(b);
+        public readonly ref float C = ref MemoryMarshal.GetReference(c);
+        public readonly int AStrideK = aStrideK, AStrideM = aStrideM, BStride = bStride, CStride = cStride;
+        public readonly int K = kCount, M = mCount, Columns = columns;
+        public readonly bool Accumulate = accumulate;
+    }
+
+    private static void Multiply(in OuterProducts p)
+    {
+        if (Vector512.IsHardwareAccelerated && p.Columns >= Simd512.Count) MultiplyRows<Simd512>(p);
+        else if (Vector256.IsHardwareAccelerated && p.Columns >= Simd256.Count) MultiplyRows<Simd256>(p);
+        else MultiplyRows<Scalar>(p);
+    }
+
+    private static void MultiplyRows<TV>(in OuterProducts p) where TV : struct, ISimd<TV>
+    {
+        int m = 0;
+        for (; m + 4 <= p.M; m += 4)
         {
-            Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-            for (; i <= n - 16; i += 16)
-            {
-                var xv = Vector512.LoadUnsafe(ref x, (nuint)i);
-                a0 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref w, (nuint)i), a0);
-                a1 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref w1, (nuint)i), a1);
-                a2 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref w2, (nuint)i), a2);
-                a3 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref w3, (nuint)i), a3);
-            }
-            s0 = Vector512.Sum(a0); s1 = Vector512.Sum(a1); s2 = Vector512.Sum(a2); s3 = Vector512.Sum(a3);
+            int j = 0;
+            for (; j + 4 * TV.Count <= p.Columns; j += 4 * TV.Count) Block4x4<TV>(p, m, j);
+            for (; j + TV.Count <= p.Columns; j += TV.Count) Block4x1<TV>(p, m, j);
+            for (; j < p.Columns; j++) Block4x1<Scalar>(p, m, j);
         }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        for (; m < p.M; m++)
         {
-            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-            for (; i <= n - 8; i += 8)
-            {
-                var xv = Vector256.LoadUnsafe(ref x, (nuint)i);
-                a0 = Vector256.FusedMultiplyAdd(xv, Vector256.LoadUnsafe(ref w, (nuint)i), a0);
-                a1 = Vector256.FusedMultiplyAdd(xv, Vector256.LoadUnsafe(ref w1, (nuint)i), a1);
-                a2 = Vector256.FusedMultiplyAdd(xv, Vector256.LoadUnsafe(ref w2, (nuint)i), a2);
-                a3 = Vector256.FusedMultiplyAdd(xv, Vector256.LoadUnsafe(ref w3, (nuint)i), a3);
-            }
-            s0 = Vector256.Sum(a0); s1 = Vector256.Sum(a1); s2 = Vector256.Sum(a2); s3 = Vector256.Sum(a3);
-        }
-        for (; i < n; i++)
-        {
-            float xi = Unsafe.Add(ref x, i);
-            s0 = MathF.FusedMultiplyAdd(xi, Unsafe.Add(ref w, i), s0);
-            s1 = MathF.FusedMultiplyAdd(xi, Unsafe.Add(ref w1, i), s1);
-            s2 = MathF.FusedMultiplyAdd(xi, Unsafe.Add(ref w2, i), s2);
-            s3 = MathF.FusedMultiplyAdd(xi, Unsafe.Add(ref w3, i), s3);
+            int j = 0;
+            for (; j + TV.Count <= p.Columns; j += TV.Count) Block1x1<TV>(p, m, j);
+            for (; j < p.Columns; j++) Block1x1<Scalar>(p, m, j);
         }
     }
 
-    // y += c·x over n values.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy(ref float y, ref float x, int n, float c)
+    // 4 rows of C × 4 vectors of columns: per k, 4 broadcasts and 4 loads feed 16 FMAs.
+    private static void Block4x4<TV>(in OuterProducts p, int m, int j) where TV : struct, ISimd<TV>
     {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
+        int w = TV.Count;
+        TV c00 = TV.Zero, c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        TV c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        ref float a = ref Unsafe.Add(ref p.A, m * p.AStrideM);
+        ref float b = ref Unsafe.Add(ref p.B, j);
+        for (int k = 0; k < p.K; k++)
         {
-            var cv = Vector512.Create(c);
-            for (; i <= n - 16; i += 16)
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, (nuint)i), cv, Vector512.LoadUnsafe(ref y, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
+            ref float ak = ref Unsafe.Add(ref a, k * p.AStrideK);
+            ref float bk = ref Unsafe.Add(ref b, k * p.BStride);
+            TV b0 = TV.Load(ref bk, 0), b1 = TV.Load(ref bk, (nuint)w), b2 = TV.Load(ref bk, (nuint)(2 * w)), b3 = TV.Load(ref bk, (nuint)(3 * w));
+            TV s = TV.Broadcast(ak);
+            c00 = TV.MultiplyAdd(s, b0, c00); c01 = TV.MultiplyAdd(s, b1, c01); c02 = TV.MultiplyAdd(s, b2, c02); c03 = TV.MultiplyAdd(s, b3, c03);
+            s = TV.Broadcast(Unsafe.Add(ref ak, p.AStrideM));
+            c10 = TV.MultiplyAdd(s, b0, c10); c11 = TV.MultiplyAdd(s, b1, c11); c12 = TV.MultiplyAdd(s, b2, c12); c13 = TV.MultiplyAdd(s, b3, c13);
+            s = TV.Broadcast(Unsafe.Add(ref ak, 2 * p.AStrideM));
+            c20 = TV.MultiplyAdd(s, b0, c20); c21 = TV.MultiplyAdd(s, b1, c21); c22 = TV.MultiplyAdd(s, b2, c22); c23 = TV.MultiplyAdd(s, b3, c23);
+            s = TV.Broadcast(Unsafe.Add(ref ak, 3 * p.AStrideM));
+            c30 = TV.MultiplyAdd(s, b0, c30); c31 = TV.MultiplyAdd(s, b1, c31); c32 = TV.MultiplyAdd(s, b2, c32); c33 = TV.MultiplyAdd(s, b3, c33);
         }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var cv = Vector256.Create(c);
-            for (; i <= n - 8; i += 8)
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), cv, Vector256.LoadUnsafe(ref y, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
-        }
-        for (; i < n; i++)
-            Unsafe.Add(ref y, i) = MathF.FusedMultiplyAdd(Unsafe.Add(ref x, i), c, Unsafe.Add(ref y, i));
+        ref float c = ref Unsafe.Add(ref p.C, m * p.CStride + j);
+        StoreRow(p, ref c, c00, c01, c02, c03);
+        StoreRow(p, ref Unsafe.Add(ref c, p.CStride), c10, c11, c12, c13);
+        StoreRow(p, ref Unsafe.Add(ref c, 2 * p.CStride), c20, c21, c22, c23);
+        StoreRow(p, ref Unsafe.Add(ref c, 3 * p.CStride), c30, c31, c32, c33);
     }
 
-    // y += c0·x0 + c1·x1 + c2·x2 + c3·x3 where x0..x3 are consecutive rows of length n:
-    // y is loaded and stored once per four FMAs.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy4(ref float y, ref float x, int n, float c0, float c1, float c2, float c3)
+    private static void Block4x1<TV>(in OuterProducts p, int m, int j) where TV : struct, ISimd<TV>
     {
-        ref float x1 = ref Unsafe.Add(ref x, n);
-        ref float x2 = ref Unsafe.Add(ref x, 2 * n);
-        ref float x3 = ref Unsafe.Add(ref x, 3 * n);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
+        TV c0 = TV.Zero, c1 = c0, c2 = c0, c3 = c0;
+        ref float a = ref Unsafe.Add(ref p.A, m * p.AStrideM);
+        ref float b = ref Unsafe.Add(ref p.B, j);
+        for (int k = 0; k < p.K; k++)
         {
-            var v0 = Vector512.Create(c0); var v1 = Vector512.Create(c1);
-            var v2 = Vector512.Create(c2); var v3 = Vector512.Create(c3);
-            for (; i <= n - 16; i += 16)
-            {
-                var acc = Vector512.LoadUnsafe(ref y, (nuint)i);
-                acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, (nuint)i), v0, acc);
-                acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x1, (nuint)i), v1, acc);
-                acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x2, (nuint)i), v2, acc);
-                acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x3, (nuint)i), v3, acc);
-                acc.StoreUnsafe(ref y, (nuint)i);
-            }
+            ref float ak = ref Unsafe.Add(ref a, k * p.AStrideK);
+            TV bk = TV.Load(ref b, (nuint)(k * p.BStride));
+            c0 = TV.MultiplyAdd(TV.Broadcast(ak), bk, c0);
+            c1 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref ak, p.AStrideM)), bk, c1);
+            c2 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref ak, 2 * p.AStrideM)), bk, c2);
+            c3 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref ak, 3 * p.AStrideM)), bk, c3);
         }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var v0 = Vector256.Create(c0); var v1 = Vector256.Create(c1);
-            var v2 = Vector256.Create(c2); var v3 = Vector256.Create(c3);
-            for (; i <= n - 8; i += 8)
-            {
-                var acc = Vector256.LoadUnsafe(ref y, (nuint)i);
-                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), v0, acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x1, (nuint)i), v1, acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x2, (nuint)i), v2, acc);
-                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x3, (nuint)i), v3, acc);
-                acc.StoreUnsafe(ref y, (nuint)i);
-            }
-        }
-        for (; i < n; i++)
-        {
-            float acc = Unsafe.Add(ref y, i);
-            acc = MathF.FusedMultiplyAdd(Unsafe.Add(ref x, i), c0, acc);
-            acc = MathF.FusedMultiplyAdd(Unsafe.Add(ref x1, i), c1, acc);
-            acc = MathF.FusedMultiplyAdd(Unsafe.Add(ref x2, i), c2, acc);
-            acc = MathF.FusedMultiplyAdd(Unsafe.Add(ref x3, i), c3, acc);
-            Unsafe.Add(ref y, i) = acc;
-        }
+        ref float c = ref Unsafe.Add(ref p.C, m * p.CStride + j);
+        Store(p, ref c, c0);
+        Store(p, ref Unsafe.Add(ref c, p.CStride), c1);
+        Store(p, ref Unsafe.Add(ref c, 2 * p.CStride), c2);
+        Store(p, ref Unsafe.Add(ref c, 3 * p.CStride), c3);
     }
+
+    private static void Block1x1<TV>(in OuterProducts p, int m, int j) where TV : struct, ISimd<TV>
+    {
+        TV c0 = TV.Zero;
+        ref float a = ref Unsafe.Add(ref p.A, m * p.AStrideM);
+        ref float b = ref Unsafe.Add(ref p.B, j);
+        for (int k = 0; k < p.K; k++)
+            c0 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref a, k * p.AStrideK)), TV.Load(ref b, (nuint)(k * p.BStride)), c0);
+        Store(p, ref Unsafe.Add(ref p.C, m * p.CStride + j), c0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<TV>(in OuterProducts p, ref float c, TV v0, TV v1, TV v2, TV v3) where TV : struct, ISimd<TV>
+    {
+        Store(p, ref c, v0);
+        Store(p, ref Unsafe.Add(ref c, TV.Count), v1);
+        Store(p, ref Unsafe.Add(ref c, 2 * TV.Count), v2);
+        Store(p, ref Unsafe.Add(ref c, 3 * TV.Count), v3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TV>(in OuterProducts p, ref float c, TV value) where TV : struct, ISimd<TV> =>
+        TV.Store(p.Accumulate ? TV.Add(TV.Load(ref c, 0), value) : value, ref c, 0);
 
     private static void CheckSizes(int inLength, int inExpected, int wLength, int wExpected, int outLength, int outExpected)
     {

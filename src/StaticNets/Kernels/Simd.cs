@@ -1,0 +1,65 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace StaticNets.Kernels;
+
+/// <summary>
+/// The few vector operations the dense kernels need, over one width. Kernels are generic over an
+/// implementing struct, so the JIT compiles one specialized body per width: 512 bits where the
+/// hardware has it, 256 bits otherwise, and one float for tails and machines without SIMD.
+/// </summary>
+internal interface ISimd<TSelf> where TSelf : struct, ISimd<TSelf>
+{
+    static abstract int Count { get; }
+    static abstract TSelf Zero { get; }
+    static abstract TSelf Load(ref float source, nuint index);
+    static abstract void Store(TSelf value, ref float destination, nuint index);
+    static abstract TSelf Broadcast(float value);
+    /// <summary>a·b + c.</summary>
+    static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
+    static abstract TSelf Add(TSelf a, TSelf b);
+    static abstract float Sum(TSelf value);
+}
+
+internal readonly struct Simd512 : ISimd<Simd512>
+{
+    private readonly Vector512<float> _v;
+    private Simd512(Vector512<float> v) => _v = v;
+    public static int Count => Vector512<float>.Count;
+    public static Simd512 Zero => default;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 Load(ref float source, nuint index) => new(Vector512.LoadUnsafe(ref source, index));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Simd512 value, ref float destination, nuint index) => value._v.StoreUnsafe(ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 Broadcast(float value) => new(Vector512.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 MultiplyAdd(Simd512 a, Simd512 b, Simd512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 Add(Simd512 a, Simd512 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Simd512 value) => Vector512.Sum(value._v);
+}
+
+internal readonly struct Simd256 : ISimd<Simd256>
+{
+    private readonly Vector256<float> _v;
+    private Simd256(Vector256<float> v) => _v = v;
+    public static int Count => Vector256<float>.Count;
+    public static Simd256 Zero => default;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 Load(ref float source, nuint index) => new(Vector256.LoadUnsafe(ref source, index));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Simd256 value, ref float destination, nuint index) => value._v.StoreUnsafe(ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 Broadcast(float value) => new(Vector256.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 MultiplyAdd(Simd256 a, Simd256 b, Simd256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 Add(Simd256 a, Simd256 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Simd256 value) => Vector256.Sum(value._v);
+}
+
+/// <summary>One float: the tails of vector loops, and the whole loop without SIMD.</summary>
+internal readonly struct Scalar : ISimd<Scalar>
+{
+    private readonly float _v;
+    private Scalar(float v) => _v = v;
+    public static int Count => 1;
+    public static Scalar Zero => default;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar Load(ref float source, nuint index) => new(Unsafe.Add(ref source, index));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Scalar value, ref float destination, nuint index) => Unsafe.Add(ref destination, index) = value._v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar Broadcast(float value) => new(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar MultiplyAdd(Scalar a, Scalar b, Scalar c) => new(MathF.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar Add(Scalar a, Scalar b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Scalar value) => value._v;
+}
