@@ -13,3 +13,7 @@ public partial class TinyMlp;
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(784)] [Dense(256)] [BatchNorm] [ReLU] [Dense(128)] [BatchNorm] [ReLU] [Dense(10)]
 public partial class MnistBatchNormMlp;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(784)] [Dense(256)] [BatchNorm] [ReLU] [Dropout(0.2f)] [Dense(128)] [BatchNorm] [ReLU] [Dropout(0.2f)] [Dense(10)]
+public partial class MnistTrainingMlp;

@@ -1,11 +1,17 @@
+using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using StaticNets.Benchmarks.Peers;
 
 // dotnet run -c Release --project benchmarks/StaticNets.Benchmarks -- [--quick] [BenchmarkDotNet options]
-// --quick uses BenchmarkDotNet's ShortRun job (a few minutes for the whole suite).
+// --quick uses BenchmarkDotNet's ShortRun job (a few minutes for the whole suite). Benchmarks run in this
+// process, whose output folder holds the TorchSharp native library patched for this Debian (see LibTorchSharpFix).
+LibTorchSharpFix.EnsureLoadable();
 bool quick = args.Contains("--quick");
 string[] rest = args.Where(a => a != "--quick").ToArray();
-IConfig config = DefaultConfig.Instance;
-if (quick) config = config.AddJob(Job.ShortRun);
+Job job = (quick ? Job.ShortRun : Job.Default).WithToolchain(InProcessEmitToolchain.Instance);
+IConfig config = DefaultConfig.Instance.AddJob(job).AddColumn(StatisticColumn.OperationsPerSecond)
+    .WithOption(ConfigOptions.JoinSummary, true);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.Length == 0 ? ["--filter", "*"] : rest, config);

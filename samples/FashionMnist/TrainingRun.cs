@@ -33,7 +33,7 @@ public static class TrainingRun
         };
         var progress = new ProgressDisplay(log, Console.IsOutputRedirected || log != Console.Out);
         TrainingHistory history = trainer.Fit(train, validation, options.Epochs,
-            callbacks: [new EarlyStopping(patience: 8), new EpochCallback(progress.EpochEnded)], progress: progress, cancellationToken: cancellationToken);
+            callbacks: [new EarlyStopping(patience: 8, metric: StoppingMetric.Accuracy), new EpochCallback(progress.EpochEnded)], progress: progress, cancellationToken: cancellationToken);
         if (history.RestoredEpoch is int best)
             log.WriteLine($"early stopping: restored the weights of epoch {best}");
 

@@ -34,6 +34,26 @@ public class TrainerLoopTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Early_stopping_on_accuracy_restores_the_most_accurate_epoch()
+    {
+        var (train, validation) = Spirals();
+        var net = new SpiralThreeLayerNet(seed: 2, maxBatchSize: 16);
+        var snapshots = new Dictionary<int, float[]>();
+        var stopping = new EarlyStopping(patience: 4, metric: StoppingMetric.Accuracy);
+        TrainingHistory history = new Trainer<SpiralThreeLayerNet>(net, new Adam(0.03f), batchSize: 16, seed: 3)
+            .Fit(train, validation, epochs: 40, callbacks: [new EpochCallback(e => snapshots[e.Epoch] = net.Parameters.ToArray()), stopping]);
+        // The first epoch reaching the highest validation accuracy (later ties are not improvements).
+        double bestAccuracy = history.Max(e => e.ValidationAccuracy!.Value);
+        int best = history.First(e => e.ValidationAccuracy == bestAccuracy).Epoch;
+        Assert.Equal(best, stopping.BestEpoch);
+        Assert.Equal(snapshots[best], net.Parameters.ToArray());
+
+        var regression = new LinearNetTwo(seed: 1, maxBatchSize: 2);
+        Assert.Throws<InvalidOperationException>(() => new Trainer<LinearNetTwo>(regression, new Sgd(0.01f), batchSize: 2)
+            .Fit(Dataset.Regression([0, 1, 1, 0], 2, [1f, 2f]), epochs: 2, callbacks: [new EarlyStopping(metric: StoppingMetric.Accuracy)]));
+    }
+
+    [Fact]
     public void Checkpoints_hold_the_best_epochs_weights()
     {
         var (train, validation) = Spirals();

@@ -25,12 +25,22 @@ public interface ITrainingCallback
     void OnTrainingEnd(TrainingContext context) { }
 }
 
+/// <summary>What early stopping watches.</summary>
+public enum StoppingMetric
+{
+    /// <summary>Validation loss (training loss without a validation set); lower is better.</summary>
+    Loss,
+    /// <summary>Validation accuracy (training accuracy without a validation set); higher is better. Classification only.</summary>
+    Accuracy,
+}
+
 /// <summary>
-/// Stops when the validation loss (the training loss without a validation set) has not improved by more
-/// than <paramref name="minDelta"/> for <paramref name="patience"/> epochs, and then (by default) puts back
-/// the parameters and state of the best epoch exactly.
+/// Stops when the monitored metric (validation loss by default; the training value without a validation
+/// set) has not improved by more than <paramref name="minDelta"/> for <paramref name="patience"/> epochs,
+/// and then (by default) puts back the parameters and state of the best epoch exactly.
 /// </summary>
-public sealed class EarlyStopping(int patience = 5, double minDelta = 0, bool restoreBestWeights = true) : ITrainingCallback
+public sealed class EarlyStopping(int patience = 5, double minDelta = 0, bool restoreBestWeights = true, StoppingMetric metric = StoppingMetric.Loss)
+    : ITrainingCallback
 {
     private readonly int _patience = patience >= 0 ? patience : throw new ArgumentOutOfRangeException(nameof(patience), patience, "patience must be non-negative.");
     private float[] _bestParameters = [], _bestState = [];
@@ -44,7 +54,10 @@ public sealed class EarlyStopping(int patience = 5, double minDelta = 0, bool re
     public void OnEpochEnd(TrainingContext context)
     {
         EpochResult last = context.History[^1];
-        double loss = last.ValidationLoss ?? last.TrainLoss;
+        // Accuracy is negated so that lower is better for both metrics.
+        double loss = metric == StoppingMetric.Loss
+            ? last.ValidationLoss ?? last.TrainLoss
+            : -(last.ValidationAccuracy ?? last.TrainAccuracy ?? throw new InvalidOperationException("StoppingMetric.Accuracy needs a classification network; this one reports no accuracy."));
         if (loss < _best - minDelta)
         {
             _best = loss;

@@ -1,0 +1,144 @@
+using BenchmarkDotNet.Attributes;
+using StaticNets.Benchmarks.Baseline;
+using StaticNets.Benchmarks.Peers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace StaticNets.Benchmarks;
+
+/// <summary>Inputs shared by the cases: seeded normal values.</summary>
+public static class Inputs
+{
+    public static float[] Normal(int size, int count)
+    {
+        var values = new float[size * count];
+        Initializers.Normal(values, 1.0, new Rng(7));
+        return values;
+    }
+}
+
+/// <summary>(a) Tiny MLP 16-32-32-4 ReLU, one sample, inference.</summary>
+[MemoryDiagnoser]
+public class TinyMlpBatch1
+{
+    private readonly TinyMlp _net = new(seed: 1);
+    private readonly float[] _x = Inputs.Normal(16, 1), _y = new float[4];
+    private DynamicNetwork _dynamic = null!;
+    private nn.Module<Tensor, Tensor> _torch = null!;
+    private Tensor _tx = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _dynamic = DynamicNetwork.From(_net, 1);
+        TorchModels.UseOneThread();
+        _torch = TorchModels.Tiny();
+        _torch.eval();
+        _tx = TorchModels.Input(_x, 1, 16);
+    }
+
+    [Benchmark(Baseline = true, Description = "StaticNets")]
+    public void StaticNets() => _net.Predict(_x, _y);
+
+    [Benchmark(Description = "TorchSharp")]
+    public float TorchSharp()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        return _torch.forward(_tx)[0, 0].item<float>();
+    }
+
+    [Benchmark(Description = "dynamic C#")]
+    public void Dynamic() => _dynamic.Predict(_x, _y, 1);
+}
+
+/// <summary>(b) MLP 784-256-BN-ReLU-128-BN-ReLU-10, inference, batch 1 and 1024 (time per call; per sample for 1024 divide by 1024).</summary>
+[MemoryDiagnoser]
+public class MlpInference
+{
+    private readonly MnistBatchNormMlp _net = new(seed: 1, maxBatchSize: 1024);
+    private float[] _x = null!, _y = null!;
+    private DynamicNetwork _dynamic = null!;
+    private nn.Module<Tensor, Tensor> _torch = null!;
+    private Tensor _tx = null!;
+
+    [Params(1, 1024)]
+    public int Batch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _x = Inputs.Normal(784, Batch);
+        _y = new float[10 * Batch];
+        // Running statistics as after training, so folding does real work.
+        Initializers.Uniform(_net.BatchNorm1RunningMean, 0.5, new Rng(3));
+        _net.BatchNorm1RunningVariance.Fill(2f);
+        _dynamic = DynamicNetwork.From(_net, Batch);
+        TorchModels.UseOneThread();
+        _torch = TorchModels.Mlp(dropout: false);
+        _torch.eval();
+        _tx = TorchModels.Input(_x, Batch, 784);
+    }
+
+    [Benchmark(Baseline = true, Description = "StaticNets")]
+    public void StaticNets()
+    {
+        if (Batch == 1) _net.Predict(_x, _y);
+        else _net.PredictBatch(_x, _y, Batch);
+    }
+
+    [Benchmark(Description = "TorchSharp")]
+    public float TorchSharp()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        return _torch.forward(_tx)[0, 0].item<float>();
+    }
+
+    [Benchmark(Description = "dynamic C#")]
+    public void Dynamic() => _dynamic.Predict(_x, _y, Batch);
+}
+
+/// <summary>(c) The same MLP with Dropout(0.2) after each block: one training step (forward, backward, Adam).</summary>
+[MemoryDiagnoser]
+public class MlpTrainingStep
+{
+    private Trainer<MnistTrainingMlp> _trainer = null!;
+    private float[] _x = null!;
+    private int[] _labels = null!;
+    private nn.Module<Tensor, Tensor> _torch = null!;
+    private optim.Optimizer _torchAdam = null!;
+    private Tensor _tx = null!, _ty = null!;
+
+    [Params(32, 128)]
+    public int Batch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _trainer = new Trainer<MnistTrainingMlp>(new MnistTrainingMlp(seed: 1, maxBatchSize: Batch), new Adam(1e-3f), Batch);
+        _x = Inputs.Normal(784, Batch);
+        var rng = new Rng(3);
+        _labels = Enumerable.Range(0, Batch).Select(_ => rng.NextInt(10)).ToArray();
+        TorchModels.UseOneThread();
+        _torch = TorchModels.Mlp(dropout: true);
+        _torch.train();
+        _torchAdam = optim.Adam(_torch.parameters(), 1e-3);
+        _tx = TorchModels.Input(_x, Batch, 784);
+        _ty = torch.tensor(_labels.Select(l => (long)l).ToArray());
+    }
+
+    [Benchmark(Baseline = true, Description = "StaticNets")]
+    public float StaticNets() => _trainer.TrainStep(_x, _labels, Batch);
+
+    [Benchmark(Description = "TorchSharp")]
+    public float TorchSharp()
+    {
+        using var scope = torch.NewDisposeScope();
+        _torchAdam.zero_grad();
+        Tensor loss = nn.functional.cross_entropy(_torch.forward(_tx), _ty);
+        loss.backward();
+        _torchAdam.step();
+        return loss.item<float>();
+    }
+}

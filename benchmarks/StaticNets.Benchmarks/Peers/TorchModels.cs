@@ -1,0 +1,28 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace StaticNets.Benchmarks.Peers;
+
+/// <summary>The benchmark networks in TorchSharp (PyTorch's libtorch), with PyTorch's layer defaults.</summary>
+public static class TorchModels
+{
+    public static Module<Tensor, Tensor> Mlp(bool dropout) => dropout
+        ? Sequential(Linear(784, 256), BatchNorm1d(256), ReLU(), Dropout(0.2), Linear(256, 128), BatchNorm1d(128), ReLU(), Dropout(0.2), Linear(128, 10))
+        : Sequential(Linear(784, 256), BatchNorm1d(256), ReLU(), Linear(256, 128), BatchNorm1d(128), ReLU(), Linear(128, 10));
+
+    public static Module<Tensor, Tensor> Tiny() => Sequential(Linear(16, 32), ReLU(), Linear(32, 32), ReLU(), Linear(32, 4));
+
+    private static bool s_threadsSet;
+
+    /// <summary>Same thread count as StaticNets: one. libtorch accepts the interop setting once per process.</summary>
+    public static void UseOneThread()
+    {
+        torch.set_num_threads(1);
+        if (s_threadsSet) return;
+        torch.set_num_interop_threads(1);
+        s_threadsSet = true;
+    }
+
+    public static Tensor Input(float[] values, int batch, int features) => torch.tensor(values, [batch, features]);
+}
