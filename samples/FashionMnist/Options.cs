@@ -14,7 +14,7 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
           --epochs N        most epochs to train (early stopping may end sooner)   default 30
           --batch-size N    samples per training step                              default 128
           --seed N          fixes initialization, shuffling and dropout            default 1
-          --threads N       threads for evaluation (training uses one)             default 1
+          --threads N       threads for data-parallel training and evaluation      default 1
           --output DIR      where weights, history and plot are written            default ./fashion-mnist-output
           --download        download the data into the cache if it is not found (official mirror, checksummed)
           --help            this text

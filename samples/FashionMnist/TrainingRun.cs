@@ -29,6 +29,7 @@ public static class TrainingRun
         var net = new FashionMlp(options.Seed, maxBatchSize: Math.Max(options.BatchSize, 1000));
         var trainer = new Trainer<FashionMlp>(net, new Adam(1e-3f), options.BatchSize, options.Seed)
         {
+            Threads = options.Threads,
             Schedule = new CosineSchedule(2e-3f, totalEpochs: options.Epochs, warmupEpochs: Math.Min(2, options.Epochs - 1), minimum: 1e-5f),
         };
         var progress = new ProgressDisplay(log, Console.IsOutputRedirected || log != Console.Out);

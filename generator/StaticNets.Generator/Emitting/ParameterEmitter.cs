@@ -52,6 +52,7 @@ internal static class ParameterEmitter
         }
         if (!layout.PredictOnStack) w.Line("private readonly float[] _predictScratch;");
         w.Line("private readonly global::StaticNets.Rng _rng;");
+        w.Line("private readonly int _seed;");
         w.Line("private int _lastBatch;");
         w.Line();
 
@@ -169,6 +170,7 @@ internal static class ParameterEmitter
         w.Line($"if (maxBatchSize < 1 || (long)maxBatchSize * {layout.MaxWidth} > global::System.Array.MaxLength)");
         w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize, \"maxBatchSize must be at least 1 and small enough for maxBatchSize × {layout.MaxWidth} floats to fit in an array.\");");
         w.Line("MaxBatchSize = maxBatchSize;");
+        w.Line("_seed = seed;");
         foreach (var (name, size) in WorkspaceFields(layout))
             w.Line($"{name} = new float[{size}];");
         if (layout.HasDropout) w.Line("_monteCarloInputs = new float[maxBatchSize * InputSize];");
@@ -197,6 +199,16 @@ internal static class ParameterEmitter
         }
         w.Line("_rng = rng;");
         w.Close();
+        w.Line();
+        if (!layout.Trainable) return;
+        w.Line("/// <summary>A copy with its own workspace and random stream, for data-parallel training.</summary>");
+        w.Open($"public {plan.ClassName} CreateReplica(int stream)");
+        w.Line($"var replica = new {plan.ClassName}(unchecked(_seed * 7919 + stream + 1), MaxBatchSize);");
+        w.Line("global::System.Array.Copy(_parameters, replica._parameters, ParameterCount);");
+        w.Line("global::System.Array.Copy(_state, replica._state, StateCount);");
+        w.Line("return replica;");
+        w.Close();
+        w.Line("global::StaticNets.ITrainableNetwork global::StaticNets.ITrainableNetwork.CreateReplica(int stream) => CreateReplica(stream);");
         w.Line();
     }
 }

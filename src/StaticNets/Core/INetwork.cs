@@ -53,6 +53,12 @@ public interface ITrainableNetwork : INetwork
     /// <summary>Gradient of the mean loss for every parameter; same layout as <see cref="INetwork.Parameters"/>.</summary>
     Span<float> Gradients { get; }
 
+    /// <summary>
+    /// A new network of the same class with a copy of the parameters and state, its own workspace, and its own
+    /// random stream derived from the seed and <paramref name="stream"/>: a worker for data-parallel training.
+    /// </summary>
+    ITrainableNetwork CreateReplica(int stream);
+
     /// <summary>The smallest batch <c>ComputeGradients</c> accepts: 2 with BatchNorm (batch statistics need two samples), else 1.</summary>
     int MinBatchSize { get; }
 

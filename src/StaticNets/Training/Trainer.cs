@@ -19,6 +19,13 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private readonly float[] _batchTargets;
     private readonly float[] _goodState;
     private float _clipValue = float.NaN, _clipNorm = float.NaN;
+    private readonly int _threads = 1;
+
+    // Data-parallel training during Fit: replica 0 is the network itself.
+    private ITrainableNetwork[] _replicas = [];
+    private readonly float[] _partLoss = new float[64];
+    private readonly int[] _partStart = new int[65];
+    private int _parts;
 
     /// <summary>A trainer for <paramref name="network"/>.</summary>
     /// <param name="network">The network; its parameters are updated in place.</param>
@@ -71,6 +78,19 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         init => _clipNorm = float.IsNaN(value) || value > 0f ? value : throw new ArgumentOutOfRangeException(nameof(ClipNorm), value, "ClipNorm must be positive (or NaN for none).");
     }
 
+    /// <summary>
+    /// Threads for data-parallel training in <see cref="Fit"/> (default 1): each batch is split into contiguous
+    /// slices, one per thread, each computed by a replica of the network; the gradients are averaged (weighted
+    /// by slice size) in a fixed order, so a given thread count is reproducible, and BatchNorm's running
+    /// statistics are averaged over the replicas. BatchNorm normalizes each slice with its own statistics,
+    /// as PyTorch's DistributedDataParallel does, so results differ between thread counts.
+    /// </summary>
+    public int Threads
+    {
+        get => _threads;
+        init => _threads = value is >= 1 and <= 64 ? value : throw new ArgumentOutOfRangeException(nameof(Threads), value, "Threads must be from 1 to 64.");
+    }
+
     /// <summary>The global gradient norm before clipping in the last step.</summary>
     public float LastGradientNorm { get; private set; }
 
@@ -97,6 +117,8 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         var history = new TrainingHistory();
         var context = new TrainingContext(Network, history);
         int batches = (train.Count + BatchSize - 1) / BatchSize;
+        using WorkerPool? pool = _threads > 1 ? new WorkerPool(_threads, ComputePart) : null;
+        _replicas = [Network, .. Enumerable.Range(1, _threads - 1).Select(Network.CreateReplica)];
         try
         {
             for (int epoch = 1; epoch <= epochs && !context.StopRequested; epoch++)
@@ -116,16 +138,19 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
                         break;
                     Gather(train, order.AsSpan(first, n));
                     KeepState();
-                    float loss = Network.Loss == Loss.SoftmaxCrossEntropy
-                        ? Step(Network.ComputeGradients(_batchInputs.AsSpan(0, n * Network.InputSize), _batchLabels.AsSpan(0, n), n), epoch, first / BatchSize + 1)
-                        : Step(Network.ComputeGradients(_batchInputs.AsSpan(0, n * Network.InputSize), _batchTargets.AsSpan(0, n * Network.OutputSize), n), epoch, first / BatchSize + 1);
+                    float loss = Step(ComputeGradients(pool, n), epoch, first / BatchSize + 1);
                     lossSum += (double)loss * n;
                     normSum += LastGradientNorm;
                     trained += n;
                     steps++;
-                    (long c, long j) = CountCorrect(Network.BatchOutputs, n, _batchLabels, _batchTargets);
-                    correct += c;
-                    judged += j;
+                    for (int part = 0; part < _parts; part++)
+                    {
+                        int from = _partStart[part], size = _partStart[part + 1] - from;
+                        (long c, long j) = CountCorrect(_replicas[part].BatchOutputs, size,
+                            _batchLabels.AsSpan(Math.Min(from, _batchLabels.Length)), _batchTargets.AsSpan(Math.Min(from * Network.OutputSize, _batchTargets.Length)));
+                        correct += c;
+                        judged += j;
+                    }
                     long now = Stopwatch.GetTimestamp();
                     if (progress is not null && now - lastReport >= ReportInterval)
                     {
@@ -152,10 +177,11 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
 
     /// <summary>
     /// One optimizer step on a batch already in the network's input layout: gradients, penalty, clipping,
-    /// update. Returns the batch's mean loss (with the penalty). Allocates nothing.
+    /// update, on the calling thread. Returns the batch's mean loss (with the penalty). Allocates nothing.
     /// </summary>
     public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int batchSize)
     {
+        _parts = 1;
         KeepState();
         return Step(Network.ComputeGradients(inputs, labels, batchSize), 0, 0);
     }
@@ -163,8 +189,63 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     /// <inheritdoc cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/>
     public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize)
     {
+        _parts = 1;
         KeepState();
         return Step(Network.ComputeGradients(inputs, targets, batchSize), 0, 0);
+    }
+
+    /// <summary>
+    /// Gradients of the batch in the gather buffers, into the network's gradient block: on this thread, or
+    /// split over the replicas and reduced in a fixed order (slice 0 first).
+    /// </summary>
+    private float ComputeGradients(WorkerPool? pool, int n)
+    {
+        _parts = pool is null ? 1 : Math.Min(pool.Parts, n / Network.MinBatchSize);
+        for (int part = 0; part <= _parts; part++) _partStart[part] = (int)((long)n * part / _parts);
+        if (_parts == 1)
+        {
+            ComputePart(0);
+            return _partLoss[0];
+        }
+        pool!.Run();
+        Span<float> gradients = Network.Gradients;
+        double loss = 0;
+        for (int part = 0; part < _parts; part++)
+        {
+            float weight = (float)(_partStart[part + 1] - _partStart[part]) / n;
+            loss += (double)_partLoss[part] * weight;
+            if (part == 0) TensorPrimitives.Multiply(gradients, weight, gradients);
+            else TensorPrimitives.MultiplyAdd(_replicas[part].Gradients, weight, gradients, gradients);
+        }
+        if (_goodState.Length > 0)
+        {
+            // Each replica moved the running statistics toward its slice's: average them.
+            Span<float> state = Network.State;
+            for (int part = 1; part < _parts; part++) TensorPrimitives.Add(state, _replicas[part].State, state);
+            TensorPrimitives.Multiply(state, 1f / _parts, state);
+        }
+        return (float)loss;
+    }
+
+    private void ComputePart(int part)
+    {
+        if (part >= _parts) return;
+        int start = _partStart[part], size = _partStart[part + 1] - start;
+        ITrainableNetwork replica = _replicas[part];
+        ReadOnlySpan<float> x = _batchInputs.AsSpan(start * Network.InputSize, size * Network.InputSize);
+        _partLoss[part] = Network.Loss == Loss.SoftmaxCrossEntropy
+            ? replica.ComputeGradients(x, _batchLabels.AsSpan(start, size), size)
+            : replica.ComputeGradients(x, _batchTargets.AsSpan(start * Network.OutputSize, size * Network.OutputSize), size);
+    }
+
+    // After the update, every replica starts the next step from the network's parameters and state.
+    private void SynchronizeReplicas()
+    {
+        for (int part = 1; part < _replicas.Length; part++)
+        {
+            Network.Parameters.CopyTo(_replicas[part].Parameters);
+            Network.State.CopyTo(_replicas[part].State);
+        }
     }
 
     // The forward pass of a step updates running statistics; a step that diverges must not keep them.
@@ -223,6 +304,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         if (!float.IsNaN(ClipNorm)) GradientClipping.ByGlobalNorm(gradients, ClipNorm);
         LastGradientNorm = norm;
         Optimizer.Step(Network.Parameters, gradients, Network.ParameterTensors);
+        if (_parts > 1) SynchronizeReplicas();
         return loss;
     }
 
