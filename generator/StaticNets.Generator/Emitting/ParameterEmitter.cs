@@ -52,7 +52,7 @@ internal static class ParameterEmitter
         }
         if (!layout.PredictOnStack) w.Line("private readonly float[] _predictScratch;");
         w.Line("private readonly global::StaticNets.Rng _rng;");
-        w.Line("private readonly int _seed;");
+        if (layout.Trainable) w.Line("private readonly int _seed;");
         w.Line("private int _lastBatch;");
         w.Line();
 
@@ -170,7 +170,7 @@ internal static class ParameterEmitter
         w.Line($"if (maxBatchSize < 1 || (long)maxBatchSize * {layout.MaxWidth} > global::System.Array.MaxLength)");
         w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize, \"maxBatchSize must be at least 1 and small enough for maxBatchSize × {layout.MaxWidth} floats to fit in an array.\");");
         w.Line("MaxBatchSize = maxBatchSize;");
-        w.Line("_seed = seed;");
+        if (layout.Trainable) w.Line("_seed = seed;");
         foreach (var (name, size) in WorkspaceFields(layout))
             w.Line($"{name} = new float[{size}];");
         if (layout.HasDropout) w.Line("_monteCarloInputs = new float[maxBatchSize * InputSize];");
