@@ -41,12 +41,7 @@ public class TinyMlpBatch1
     public void StaticNets() => _net.Predict(_x, _y);
 
     [Benchmark(Description = "TorchSharp")]
-    public float TorchSharp()
-    {
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        return _torch.forward(_tx)[0, 0].item<float>();
-    }
+    public float TorchSharp() => TorchModels.Infer(_torch, _tx);
 
     [Benchmark(Description = "dynamic C#")]
     public void Dynamic() => _dynamic.Predict(_x, _y, 1);
@@ -88,12 +83,7 @@ public class MlpInference
     }
 
     [Benchmark(Description = "TorchSharp")]
-    public float TorchSharp()
-    {
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        return _torch.forward(_tx)[0, 0].item<float>();
-    }
+    public float TorchSharp() => TorchModels.Infer(_torch, _tx);
 
     [Benchmark(Description = "dynamic C#")]
     public void Dynamic() => _dynamic.Predict(_x, _y, Batch);

@@ -25,4 +25,12 @@ public static class TorchModels
     }
 
     public static Tensor Input(float[] values, int batch, int features) => torch.tensor(values, [batch, features]);
+
+    /// <summary>Inference as PyTorch code does it: no autograd, temporaries freed; reads one value so the work is not skipped.</summary>
+    public static float Infer(Module<Tensor, Tensor> model, Tensor input)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        return model.forward(input)[0, 0].item<float>();
+    }
 }
