@@ -56,8 +56,8 @@ public sealed class EarlyStopping(int patience = 5, double minDelta = 0, bool re
         EpochResult last = context.History[^1];
         // Accuracy is negated so that lower is better for both metrics.
         double loss = metric == StoppingMetric.Loss
-            ? last.ValidationLoss ?? last.TrainLoss
-            : -(last.ValidationAccuracy ?? last.TrainAccuracy ?? throw new InvalidOperationException("StoppingMetric.Accuracy needs a classification network; this one reports no accuracy."));
+            ? last.MonitoredLoss
+            : -(last.MonitoredAccuracy ?? throw new InvalidOperationException("StoppingMetric.Accuracy needs a classification network; this one reports no accuracy."));
         if (loss < _best - minDelta)
         {
             _best = loss;
@@ -96,7 +96,7 @@ public sealed class Checkpoint(string path, bool bestOnly = false) : ITrainingCa
     public void OnEpochEnd(TrainingContext context)
     {
         EpochResult last = context.History[^1];
-        double loss = last.ValidationLoss ?? last.TrainLoss;
+        double loss = last.MonitoredLoss;
         if (bestOnly && !(loss < _best)) return;
         _best = Math.Min(_best, loss);
         WeightsFile.Save(context.Network, path);

@@ -85,7 +85,7 @@ public sealed class ReduceOnPlateauSchedule(float initial, int patience = 10, fl
     {
         // PyTorch's ReduceLROnPlateau bookkeeping (mode "min", relative threshold).
         if (previous is not { } last) return _rate;
-        double loss = last.ValidationLoss ?? last.TrainLoss;
+        double loss = last.MonitoredLoss;
         if (loss < _best * (1 - threshold))
         {
             _best = loss;

@@ -14,7 +14,14 @@ namespace StaticNets;
 /// <param name="GradientNorm">Mean global L2 norm of the gradient before clipping, to choose a clipping threshold.</param>
 /// <param name="Seconds">Wall time of the epoch, including validation.</param>
 public readonly record struct EpochResult(int Epoch, float LearningRate, double TrainLoss, double? TrainAccuracy,
-    double? ValidationLoss, double? ValidationAccuracy, double GradientNorm, double Seconds);
+    double? ValidationLoss, double? ValidationAccuracy, double GradientNorm, double Seconds)
+{
+    /// <summary>What callbacks and schedules watch: the validation loss, or the training loss without a validation set.</summary>
+    public double MonitoredLoss => ValidationLoss ?? TrainLoss;
+
+    /// <summary>The validation accuracy, or the training accuracy without a validation set; null for regression.</summary>
+    public double? MonitoredAccuracy => ValidationAccuracy ?? TrainAccuracy;
+}
 
 /// <summary>Loss and accuracy (null for regression) of a network on a data set.</summary>
 public readonly record struct Evaluation(double Loss, double? Accuracy);
