@@ -12,6 +12,4 @@ internal static class Format
         : value.ToString("R", CultureInfo.InvariantCulture);
 
     public static string FloatLiteral(float value) => float.IsNaN(value) || float.IsInfinity(value) ? Float(value) : Float(value) + "f";
-
-    public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

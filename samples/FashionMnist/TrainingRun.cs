@@ -58,7 +58,7 @@ public static class TrainingRun
     /// <summary>Confusion matrix [true, predicted] over the test set, split over <paramref name="threads"/> copies of the network.</summary>
     public static int[,] Evaluate(FashionMlp net, Dataset test, int threads)
     {
-        var copies = Enumerable.Range(0, threads).Select(t => t == 0 ? net : Copy(net)).ToArray();
+        var copies = Enumerable.Range(0, threads).Select(t => t == 0 ? net : net.CreateReplica(t)).ToArray();
         var matrices = new int[threads][,];
         int chunk = (test.Count + threads - 1) / threads;
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
@@ -81,13 +81,5 @@ public static class TrainingRun
                 for (int j = 0; j < 10; j++)
                     total[i, j] += m[i, j];
         return total;
-    }
-
-    private static FashionMlp Copy(FashionMlp net)
-    {
-        var copy = new FashionMlp(maxBatchSize: 1000);
-        net.Parameters.CopyTo(copy.Parameters);
-        net.State.CopyTo(copy.State);
-        return copy;
     }
 }

@@ -12,8 +12,6 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IEnu
 
     public EquatableArray(ImmutableArray<T> items) => _items = items;
 
-    public static EquatableArray<T> Empty => new(ImmutableArray<T>.Empty);
-
     public ImmutableArray<T> Items => _items.IsDefault ? ImmutableArray<T>.Empty : _items;
 
     public int Count => Items.Length;
