@@ -68,7 +68,7 @@ public static class GradientClipping
     {
         if (!(limit > 0f)) throw new ArgumentOutOfRangeException(nameof(limit), limit, "The clipping limit must be positive.");
         float norm = TensorPrimitives.Norm(gradients);
-        TensorPrimitives.Clamp(gradients, -limit, limit, gradients);
+        Clamp(gradients, limit);
         return norm;
     }
 
@@ -77,8 +77,17 @@ public static class GradientClipping
     {
         if (!(maxNorm > 0f)) throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "The maximum norm must be positive.");
         float norm = TensorPrimitives.Norm(gradients);
+        Rescale(gradients, maxNorm, norm);
+        return norm;
+    }
+
+    // The two clipping steps without the norm, for callers that know it already (the trainer computes it
+    // once per step for its divergence check).
+    internal static void Clamp(Span<float> gradients, float limit) => TensorPrimitives.Clamp(gradients, -limit, limit, gradients);
+
+    internal static void Rescale(Span<float> gradients, float maxNorm, float norm)
+    {
         if (norm > maxNorm)
             TensorPrimitives.Multiply(gradients, maxNorm / norm, gradients);
-        return norm;
     }
 }

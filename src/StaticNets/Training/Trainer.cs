@@ -300,8 +300,10 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             throw new InvalidOperationException(
                 $"{what}{where}; training stopped and the parameters keep the values of the last good step. Lower the learning rate, clip gradients (ClipNorm), or check the data for extreme values.");
         }
-        if (!float.IsNaN(ClipValue)) GradientClipping.ByValue(gradients, ClipValue);
-        if (!float.IsNaN(ClipNorm)) GradientClipping.ByGlobalNorm(gradients, ClipNorm);
+        bool clipValue = !float.IsNaN(ClipValue);
+        if (clipValue) GradientClipping.Clamp(gradients, ClipValue);
+        // The norm is recomputed only if clipping by value changed the gradient.
+        if (!float.IsNaN(ClipNorm)) GradientClipping.Rescale(gradients, ClipNorm, clipValue ? TensorPrimitives.Norm(gradients) : norm);
         LastGradientNorm = norm;
         Optimizer.Step(Network.Parameters, gradients, Network.ParameterTensors);
         if (_parts > 1) SynchronizeReplicas();
