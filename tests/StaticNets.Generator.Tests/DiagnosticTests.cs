@@ -88,10 +88,7 @@ public class DiagnosticTests
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToHashSet();
         var tested = Cases().Select(c => (string)c[0]).Append("SN9999").ToHashSet();
         Assert.Equal(ids.Order(), tested.Order());
-        string notes = File.ReadAllText(Path.Combine(RepoRoot(), "generator/StaticNets.Generator/AnalyzerReleases.Unshipped.md"));
+        string notes = File.ReadAllText(RepositoryPaths.Combine("generator/StaticNets.Generator/AnalyzerReleases.Unshipped.md"));
         Assert.All(ids, id => Assert.Contains(id + " |", notes));
     }
-
-    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
 }

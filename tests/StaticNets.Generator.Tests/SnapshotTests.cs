@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace StaticNets.Generator.Tests;
 
 /// <summary>
@@ -110,5 +108,5 @@ public class SnapshotTests
         }
     }
 
-    private static string SnapshotDirectory([CallerFilePath] string file = "") => Path.Combine(Path.GetDirectoryName(file)!, "Snapshots");
+    private static string SnapshotDirectory() => RepositoryPaths.Combine("tests/StaticNets.Generator.Tests/Snapshots");
 }

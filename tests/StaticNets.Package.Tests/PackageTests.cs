@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.IO.Compression;
-using System.Runtime.CompilerServices;
 using Xunit.Abstractions;
 
 namespace StaticNets.Package.Tests;
@@ -18,7 +17,7 @@ public class PackageTests(ITestOutputHelper output)
         try
         {
             string feed = Path.Combine(work, "feed");
-            Run("dotnet", $"pack \"{Path.Combine(RepoRoot(), "src/StaticNets/StaticNets.csproj")}\" -c Release -o \"{feed}\"", RepoRoot());
+            Run("dotnet", $"pack \"{Path.Combine(RepositoryPaths.Root, "src/StaticNets/StaticNets.csproj")}\" -c Release -o \"{feed}\"", RepositoryPaths.Root);
 
             string package = Assert.Single(Directory.GetFiles(feed, "StaticNets.*.nupkg"));
             using (ZipArchive zip = ZipFile.OpenRead(package))
@@ -90,7 +89,4 @@ public class PackageTests(ITestOutputHelper output)
         Assert.True(process.ExitCode == 0, $"'{file} {arguments}' exited with {process.ExitCode}:\n{text}");
         return text;
     }
-
-    private static string RepoRoot([CallerFilePath] string file = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
 }
