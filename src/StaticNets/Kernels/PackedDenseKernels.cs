@@ -1,0 +1,265 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace StaticNets.Kernels;
+
+/// <summary>
+/// Dense layers at inference, over weights packed for the kernel that reads them: column panels of
+/// <see cref="PanelWidth"/> outputs (two vectors), each panel [in][PanelWidth] row-major and contiguous,
+/// outputs zero-padded to a whole panel. Every step of the inner loop broadcasts one input value and
+/// multiplies it into two vectors of outputs, so no horizontal sums remain, and a batch reads each panel once
+/// per 8 samples (16 accumulators) with those samples' inputs in L1. Narrow layers (fewer than four panels)
+/// split the inputs four ways instead, so one sample does not wait on the FMA latency. A BatchNorm in eval mode folds in
+/// while packing (per-output scale and shift). The generator keeps the packed copy in the network's
+/// inference block, sized with <see cref="PackedLength"/>, and repacks it when parameters may have changed.
+/// </summary>
+public static class PackedDenseKernels
+{
+    /// <summary>The widest panel on any hardware; the generator sizes packed blocks with it.</summary>
+    public const int MaxPanelWidth = 32;
+
+    /// <summary>Outputs per panel on this machine: two vectors of the widest accelerated width.</summary>
+    public static int PanelWidth => Vector512.IsHardwareAccelerated ? 2 * Simd512.Count : Vector256.IsHardwareAccelerated ? 2 * Simd256.Count : 2;
+
+    /// <summary>Outputs rounded up to whole panels of the widest width (the packed bias length).</summary>
+    public static int PaddedOutputs(int outSize) => (outSize + MaxPanelWidth - 1) / MaxPanelWidth * MaxPanelWidth;
+
+    /// <summary>Floats the packed weights of an [outSize, inSize] layer take on any hardware.</summary>
+    public static int PackedLength(int inSize, int outSize) => inSize * PaddedOutputs(outSize);
+
+    /// <summary>
+    /// Packs W [out, in] and b [out] as packed[k, j] = scale[j]·W[j, k] and packedBias[j] = scale[j]·b[j] + shift[j].
+    /// <paramref name="bias"/>, <paramref name="scale"/> (1) and <paramref name="shift"/> (0) may be empty;
+    /// a BatchNorm folds in with scale = γ/√(var + ε) and shift = β − scale·mean.
+    /// </summary>
+    public static void Pack(ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift,
+        Span<float> packedWeights, Span<float> packedBias, int inSize, int outSize)
+    {
+        if (weights.Length != inSize * outSize) ThrowSize(nameof(weights), weights.Length, inSize * outSize);
+        if (!bias.IsEmpty && bias.Length != outSize) ThrowSize(nameof(bias), bias.Length, outSize);
+        if (!scale.IsEmpty && scale.Length != outSize) ThrowSize(nameof(scale), scale.Length, outSize);
+        if (!shift.IsEmpty && shift.Length != outSize) ThrowSize(nameof(shift), shift.Length, outSize);
+        CheckPacked(packedWeights.Length, packedBias.Length, inSize, outSize);
+        int width = PanelWidth;
+        packedWeights.Clear();
+        packedBias.Clear();
+        for (int j = 0; j < outSize; j++)
+        {
+            float s = scale.IsEmpty ? 1f : scale[j];
+            packedBias[j] = s * (bias.IsEmpty ? 0f : bias[j]) + (shift.IsEmpty ? 0f : shift[j]);
+            int first = j / width * inSize * width + j % width;
+            ReadOnlySpan<float> row = weights.Slice(j * inSize, inSize);
+            for (int k = 0; k < inSize; k++)
+                packedWeights[first + k * width] = s * row[k];
+        }
+    }
+
+    /// <summary>a = f(x Wᵀ + b) for <paramref name="batch"/> rows, from weights packed by <see cref="Pack"/>.</summary>
+    public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> packedBias, Span<float> a,
+        int batch, int inSize, int outSize, TAct activation) where TAct : struct, IActivation
+    {
+        if (x.Length != batch * inSize) ThrowSize("input", x.Length, batch * inSize);
+        if (a.Length != batch * outSize) ThrowSize("output", a.Length, batch * outSize);
+        CheckPacked(packedWeights.Length, packedBias.Length, inSize, outSize);
+        var layer = new Packed(x, packedWeights, packedBias, a, inSize, outSize);
+        if (Vector512.IsHardwareAccelerated) ForwardRows<TAct, Simd512>(layer, batch, activation);
+        else if (Vector256.IsHardwareAccelerated) ForwardRows<TAct, Simd256>(layer, batch, activation);
+        else ForwardRows<TAct, Scalar>(layer, batch, activation);
+    }
+
+    private readonly ref struct Packed(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> a, int inSize, int outSize)
+    {
+        public readonly ref float X = ref MemoryMarshal.GetReference(x);
+        public readonly ref float W = ref MemoryMarshal.GetReference(w);
+        public readonly ref float B = ref MemoryMarshal.GetReference(b);
+        public readonly ref float A = ref MemoryMarshal.GetReference(a);
+        public readonly int In = inSize, Out = outSize;
+    }
+
+    [InlineArray(MaxPanelWidth)]
+    private struct Panel
+    {
+        private float _element;
+    }
+
+    // Summation order depends only on the layer's width, never on the batch: a sample gets bit-identical
+    // outputs alone or in any batch. Wide layers (four panels or more) sum inputs in order from the bias;
+    // narrow ones split the inputs four ways, which hides the FMA latency a single panel would expose.
+    private static void ForwardRows<TAct, TV>(in Packed l, int batch, TAct activation) where TAct : struct, IActivation where TV : struct, ISimd<TV>
+    {
+        int width = 2 * TV.Count, panels = (l.Out + width - 1) / width;
+        int r = 0;
+        if (panels >= 4)
+        {
+            for (; r + 8 <= batch; r += 8)
+                for (int p = 0; p < panels; p++)
+                    Rows8<TAct, TV>(l, r, p, activation);
+            for (; r < batch; r++)
+                for (int p = 0; p < panels; p += 4)
+                    Row1Panels4<TAct, TV>(l, r, Math.Min(p, panels - 4), activation); // the last group may overlap: same sums again
+        }
+        else
+        {
+            for (; r + 2 <= batch; r += 2)
+                for (int p = 0; p < panels; p++)
+                    Rows2Split<TAct, TV>(l, r, p, activation);
+            for (; r < batch; r++)
+                for (int p = 0; p < panels; p++)
+                    Row1Split<TAct, TV>(l, r, p, activation);
+        }
+    }
+
+    // 8 samples × one panel: per input, two loads and eight broadcasts feed 16 FMAs.
+    private static void Rows8<TAct, TV>(in Packed l, int r, int p, TAct activation) where TAct : struct, IActivation where TV : struct, ISimd<TV>
+    {
+        int n = l.In, w = TV.Count;
+        ref float bias = ref Unsafe.Add(ref l.B, p * 2 * w);
+        TV b0 = TV.Load(ref bias, 0), b1 = TV.Load(ref bias, (nuint)w);
+        TV c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1, c30 = b0, c31 = b1;
+        TV c40 = b0, c41 = b1, c50 = b0, c51 = b1, c60 = b0, c61 = b1, c70 = b0, c71 = b1;
+        ref float wk = ref Unsafe.Add(ref l.W, p * n * 2 * w);
+        ref float xk = ref Unsafe.Add(ref l.X, r * n);
+        for (int k = 0; k < n; k++)
+        {
+            TV v0 = TV.Load(ref wk, 0), v1 = TV.Load(ref wk, (nuint)w);
+            TV s = TV.Broadcast(xk);
+            c00 = TV.MultiplyAdd(s, v0, c00); c01 = TV.MultiplyAdd(s, v1, c01);
+            s = TV.Broadcast(Unsafe.Add(ref xk, n));
+            c10 = TV.MultiplyAdd(s, v0, c10); c11 = TV.MultiplyAdd(s, v1, c11);
+            s = TV.Broadcast(Unsafe.Add(ref xk, 2 * n));
+            c20 = TV.MultiplyAdd(s, v0, c20); c21 = TV.MultiplyAdd(s, v1, c21);
+            s = TV.Broadcast(Unsafe.Add(ref xk, 3 * n));
+            c30 = TV.MultiplyAdd(s, v0, c30); c31 = TV.MultiplyAdd(s, v1, c31);
+            s = TV.Broadcast(Unsafe.Add(ref xk, 4 * n));
+            c40 = TV.MultiplyAdd(s, v0, c40); c41 = TV.MultiplyAdd(s, v1, c41);
+            s = TV.Broadcast(Unsafe.Add(ref xk, 5 * n));
+            c50 = TV.MultiplyAdd(s, v0, c50); c51 = TV.MultiplyAdd(s, v1, c51);
+            s = TV.Broadcast(Unsafe.Add(ref xk, 6 * n));
+            c60 = TV.MultiplyAdd(s, v0, c60); c61 = TV.MultiplyAdd(s, v1, c61);
+            s = TV.Broadcast(Unsafe.Add(ref xk, 7 * n));
+            c70 = TV.MultiplyAdd(s, v0, c70); c71 = TV.MultiplyAdd(s, v1, c71);
+            wk = ref Unsafe.Add(ref wk, 2 * w);
+            xk = ref Unsafe.Add(ref xk, 1);
+        }
+        Store(l, r, p, c00, c01, activation); Store(l, r + 1, p, c10, c11, activation);
+        Store(l, r + 2, p, c20, c21, activation); Store(l, r + 3, p, c30, c31, activation);
+        Store(l, r + 4, p, c40, c41, activation); Store(l, r + 5, p, c50, c51, activation);
+        Store(l, r + 6, p, c60, c61, activation); Store(l, r + 7, p, c70, c71, activation);
+    }
+
+    // One sample × four panels: eight independent accumulators hide the FMA latency; weights stream from L2.
+    private static void Row1Panels4<TAct, TV>(in Packed l, int r, int p, TAct activation) where TAct : struct, IActivation where TV : struct, ISimd<TV>
+    {
+        int n = l.In, w = TV.Count, panel = n * 2 * w;
+        ref float bias = ref Unsafe.Add(ref l.B, p * 2 * w);
+        TV c00 = TV.Load(ref bias, 0), c01 = TV.Load(ref bias, (nuint)w), c10 = TV.Load(ref bias, (nuint)(2 * w)), c11 = TV.Load(ref bias, (nuint)(3 * w));
+        TV c20 = TV.Load(ref bias, (nuint)(4 * w)), c21 = TV.Load(ref bias, (nuint)(5 * w)), c30 = TV.Load(ref bias, (nuint)(6 * w)), c31 = TV.Load(ref bias, (nuint)(7 * w));
+        ref float w0 = ref Unsafe.Add(ref l.W, p * panel);
+        ref float w1 = ref Unsafe.Add(ref w0, panel), w2 = ref Unsafe.Add(ref w0, 2 * panel), w3 = ref Unsafe.Add(ref w0, 3 * panel);
+        ref float x = ref Unsafe.Add(ref l.X, r * n);
+        for (int k = 0; k < n; k++)
+        {
+            TV s = TV.Broadcast(Unsafe.Add(ref x, k));
+            nuint at = (nuint)(k * 2 * w), next = at + (nuint)w;
+            c00 = TV.MultiplyAdd(s, TV.Load(ref w0, at), c00); c01 = TV.MultiplyAdd(s, TV.Load(ref w0, next), c01);
+            c10 = TV.MultiplyAdd(s, TV.Load(ref w1, at), c10); c11 = TV.MultiplyAdd(s, TV.Load(ref w1, next), c11);
+            c20 = TV.MultiplyAdd(s, TV.Load(ref w2, at), c20); c21 = TV.MultiplyAdd(s, TV.Load(ref w2, next), c21);
+            c30 = TV.MultiplyAdd(s, TV.Load(ref w3, at), c30); c31 = TV.MultiplyAdd(s, TV.Load(ref w3, next), c31);
+        }
+        Store(l, r, p, c00, c01, activation); Store(l, r, p + 1, c10, c11, activation);
+        Store(l, r, p + 2, c20, c21, activation); Store(l, r, p + 3, c30, c31, activation);
+    }
+
+    // One sample × one panel, inputs split four ways (k mod 4), eight accumulators.
+    private static void Row1Split<TAct, TV>(in Packed l, int r, int p, TAct activation) where TAct : struct, IActivation where TV : struct, ISimd<TV>
+    {
+        int n = l.In, w = TV.Count, step = 2 * w;
+        ref float bias = ref Unsafe.Add(ref l.B, p * step);
+        TV c00 = TV.Load(ref bias, 0), c01 = TV.Load(ref bias, (nuint)w);
+        TV c10 = TV.Zero, c11 = c10, c20 = c10, c21 = c10, c30 = c10, c31 = c10;
+        ref float wk = ref Unsafe.Add(ref l.W, p * n * step);
+        ref float x = ref Unsafe.Add(ref l.X, r * n);
+        int k = 0;
+        for (; k + 4 <= n; k += 4)
+        {
+            nuint at = (nuint)(k * step);
+            TV s = TV.Broadcast(Unsafe.Add(ref x, k));
+            c00 = TV.MultiplyAdd(s, TV.Load(ref wk, at), c00); c01 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)w), c01);
+            s = TV.Broadcast(Unsafe.Add(ref x, k + 1));
+            c10 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)step), c10); c11 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)(step + w)), c11);
+            s = TV.Broadcast(Unsafe.Add(ref x, k + 2));
+            c20 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)(2 * step)), c20); c21 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)(2 * step + w)), c21);
+            s = TV.Broadcast(Unsafe.Add(ref x, k + 3));
+            c30 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)(3 * step)), c30); c31 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)(3 * step + w)), c31);
+        }
+        for (; k < n; k++)
+        {
+            nuint at = (nuint)(k * step);
+            TV s = TV.Broadcast(Unsafe.Add(ref x, k));
+            c00 = TV.MultiplyAdd(s, TV.Load(ref wk, at), c00); c01 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)w), c01);
+        }
+        Store(l, r, p, TV.Add(TV.Add(c00, c10), TV.Add(c20, c30)), TV.Add(TV.Add(c01, c11), TV.Add(c21, c31)), activation);
+    }
+
+    // Two samples × one panel, the same four-way split as Row1Split (16 accumulators, each weight load used twice).
+    private static void Rows2Split<TAct, TV>(in Packed l, int r, int p, TAct activation) where TAct : struct, IActivation where TV : struct, ISimd<TV>
+    {
+        int n = l.In, w = TV.Count, step = 2 * w;
+        ref float bias = ref Unsafe.Add(ref l.B, p * step);
+        TV a00 = TV.Load(ref bias, 0), a01 = TV.Load(ref bias, (nuint)w), b00 = a00, b01 = a01;
+        TV a10 = TV.Zero, a11 = a10, a20 = a10, a21 = a10, a30 = a10, a31 = a10;
+        TV b10 = a10, b11 = a10, b20 = a10, b21 = a10, b30 = a10, b31 = a10;
+        ref float wk = ref Unsafe.Add(ref l.W, p * n * step);
+        ref float x = ref Unsafe.Add(ref l.X, r * n), y = ref Unsafe.Add(ref x, n);
+        int k = 0;
+        for (; k + 4 <= n; k += 4)
+        {
+            nuint at = (nuint)(k * step);
+            TV v0 = TV.Load(ref wk, at), v1 = TV.Load(ref wk, at + (nuint)w);
+            a00 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref x, k)), v0, a00); a01 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref x, k)), v1, a01);
+            b00 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref y, k)), v0, b00); b01 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref y, k)), v1, b01);
+            v0 = TV.Load(ref wk, at + (nuint)step); v1 = TV.Load(ref wk, at + (nuint)(step + w));
+            a10 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref x, k + 1)), v0, a10); a11 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref x, k + 1)), v1, a11);
+            b10 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref y, k + 1)), v0, b10); b11 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref y, k + 1)), v1, b11);
+            v0 = TV.Load(ref wk, at + (nuint)(2 * step)); v1 = TV.Load(ref wk, at + (nuint)(2 * step + w));
+            a20 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref x, k + 2)), v0, a20); a21 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref x, k + 2)), v1, a21);
+            b20 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref y, k + 2)), v0, b20); b21 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref y, k + 2)), v1, b21);
+            v0 = TV.Load(ref wk, at + (nuint)(3 * step)); v1 = TV.Load(ref wk, at + (nuint)(3 * step + w));
+            a30 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref x, k + 3)), v0, a30); a31 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref x, k + 3)), v1, a31);
+            b30 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref y, k + 3)), v0, b30); b31 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref y, k + 3)), v1, b31);
+        }
+        for (; k < n; k++)
+        {
+            nuint at = (nuint)(k * step);
+            TV v0 = TV.Load(ref wk, at), v1 = TV.Load(ref wk, at + (nuint)w);
+            a00 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref x, k)), v0, a00); a01 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref x, k)), v1, a01);
+            b00 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref y, k)), v0, b00); b01 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref y, k)), v1, b01);
+        }
+        Store(l, r, p, TV.Add(TV.Add(a00, a10), TV.Add(a20, a30)), TV.Add(TV.Add(a01, a11), TV.Add(a21, a31)), activation);
+        Store(l, r + 1, p, TV.Add(TV.Add(b00, b10), TV.Add(b20, b30)), TV.Add(TV.Add(b01, b11), TV.Add(b21, b31)), activation);
+    }
+
+    // The activation runs on the stored panel, so partial last panels and every activation share one path.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TAct, TV>(in Packed l, int r, int p, TV low, TV high, TAct activation) where TAct : struct, IActivation where TV : struct, ISimd<TV>
+    {
+        int w = TV.Count, j = p * 2 * w, count = Math.Min(2 * w, l.Out - j);
+        var panel = new Panel();
+        ref float t = ref panel[0];
+        TV.Store(low, ref t, 0);
+        TV.Store(high, ref t, (nuint)w);
+        ref float a = ref Unsafe.Add(ref l.A, r * l.Out + j);
+        for (int i = 0; i < count; i++)
+            Unsafe.Add(ref a, i) = activation.Forward(Unsafe.Add(ref t, i));
+    }
+
+    private static void CheckPacked(int weightsLength, int biasLength, int inSize, int outSize)
+    {
+        if (weightsLength != PackedLength(inSize, outSize)) ThrowSize("packedWeights", weightsLength, PackedLength(inSize, outSize));
+        if (biasLength != PaddedOutputs(outSize)) ThrowSize("packedBias", biasLength, PaddedOutputs(outSize));
+    }
+
+    private static void ThrowSize(string name, int length, int expected) =>
+        throw new ArgumentException($"{name} has {length} values; the packed layer needs {expected}.", name);
+}
