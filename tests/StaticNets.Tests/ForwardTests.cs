@@ -46,6 +46,26 @@ public class ForwardTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Predict_sees_parameters_written_after_an_earlier_prediction(string name)
+    {
+        // Inference reads a packed copy of the weights; handing out Parameters must mark it for repacking.
+        INetwork net = NetworkFactories.All[name](1);
+        var rng = new Rng(10);
+        float[] x = TestData.Normal(net.InputSize, rng);
+        var output = new float[net.OutputSize];
+        net.Predict(x, output);
+        Span<float> parameters = net.Parameters;
+        for (int i = 0; i < parameters.Length; i++) parameters[i] *= 1.5f;
+        net.Predict(x, output);
+        double[] expected = new ReferenceNetwork(net).Predict(TestData.AsDouble(net.Parameters), TestData.AsDouble(net.State), x.Select(v => (double)v).ToArray());
+        double scale = expected.Max(Math.Abs);
+        for (int k = 0; k < expected.Length; k++)
+            Assert.True(Math.Abs(output[k] - expected[k]) <= 1e-5 * Math.Max(scale, 1e-3),
+                $"{name}: output {k} is {output[k]} but the reference gives {expected[k]} for the rewritten parameters");
+    }
+
     [Fact]
     public void Classification_outputs_are_probabilities()
     {

@@ -6,18 +6,13 @@ namespace StaticNets.Generator.Emitting;
 
 /// <summary>
 /// A dense product with its activation fused, as one call with literal sizes: a SIMD kernel generic
-/// over the activation, or for at most <see cref="UnrollRows"/> rows a generated method with every
-/// output written out. The same code serves training, inference and BatchNorm-folded inference
-/// (which passes the folded weights and the BatchNorm's activation).
+/// over the activation, or for at most <see cref="DenseShapes.UnrollRows"/> rows a generated method with
+/// every output written out. Training uses the parameters' [out, in] layout; inference uses the packed
+/// panels of the inference block (<see cref="EmitPacked"/>), except for products small enough to stay
+/// unrolled, which read the parameters (or, under a folded BatchNorm, the folded copy).
 /// </summary>
 internal static class DenseEmitter
 {
-    /// <summary>Dense products with at most this many rows are fully unrolled.</summary>
-    public const int UnrollRows = 16;
-
-    /// <summary>Up to this many inputs an unrolled row is a sum of products; above it a SIMD dot call.</summary>
-    public const int ScalarDotInputs = 16;
-
     /// <summary>One use of a dense product: which weights, which activation, which buffers.</summary>
     public sealed record Call(DenseOp Dense, bool Folded, ActivationPlan Activation, string Weights, string Bias, string Input, string? KeptZ, string? MaxoutZ, string Output, string Batch)
     {
@@ -30,11 +25,22 @@ internal static class DenseEmitter
         DenseOp d = c.Dense;
         string target = c.MaxoutZ ?? c.Output;
         string z = c.KeptZ ?? "default";
-        if (d.Rows <= UnrollRows)
+        if (d.Rows <= DenseShapes.UnrollRows)
             w.Line($"{c.UnrolledName}({c.Input}, {c.Weights}, {c.Bias}, {z}, {target}, {c.Batch});");
         else
             w.Line($"{Names.Kernels}.DenseKernels.Forward({c.Input}, {c.Weights}, {c.Bias}, {z}, {target}, {c.Batch}, {d.InputSize}, {d.Rows}, {Names.Activation(c.Activation)});");
         EmitEpilogue(w, c.Activation, c.MaxoutZ, c.Output, c.Batch, d.Units);
+    }
+
+    /// <summary>
+    /// Inference over the packed copy in the inference block `f`; <paramref name="activation"/> is the Dense's own
+    /// or, when a BatchNorm folds in, the BatchNorm's.
+    /// </summary>
+    public static void EmitPacked(CodeWriter w, DenseOp d, ActivationPlan activation, string input, string? maxoutZ, string output, string batch)
+    {
+        string weights = Names.Slice("f", d.PackedOffset, d.PackedWeightCount), bias = Names.Slice("f", d.PackedOffset + d.PackedWeightCount, d.PaddedRows);
+        w.Line($"{Names.Kernels}.PackedDenseKernels.Forward({input}, {weights}, {bias}, {maxoutZ ?? output}, {batch}, {d.InputSize}, {d.Rows}, {Names.Activation(activation)});");
+        EmitEpilogue(w, activation, maxoutZ, output, batch, d.Units);
     }
 
     /// <summary>Maxout and softmax run after the producing loop (they are not elementwise).</summary>
@@ -46,15 +52,19 @@ internal static class DenseEmitter
             w.Line($"{Names.Kernels}.OutputKernels.Softmax({output}, {output}, {batch}, {units});");
     }
 
-    /// <summary>The unrolled methods every small dense product needs (plain and, where a BatchNorm folds in, folded).</summary>
+    /// <summary>
+    /// The unrolled methods small dense products need: plain for training and unpacked inference, folded where a
+    /// BatchNorm folds into an unpacked Dense.
+    /// </summary>
     public static void EmitUnrolledMethods(CodeWriter w, WorkspaceLayout layout)
     {
         foreach (OpPlan op in layout.Ops)
         {
-            if (op is DenseOp d && d.Rows <= UnrollRows)
+            if (op is DenseOp d && d.Rows <= DenseShapes.UnrollRows)
             {
-                EmitUnrolled(w, d, folded: false, d.Activation, d.HasBias);
-                if (layout.IsFoldedAway(d))
+                if (layout.Trainable || !d.Packed)
+                    EmitUnrolled(w, d, folded: false, d.Activation, d.HasBias);
+                if (layout.IsFoldedAway(d) && !d.Packed)
                     EmitUnrolled(w, d, folded: true, layout.Op(d.Index + 1).Activation, hasBias: true);
             }
         }
@@ -74,7 +84,7 @@ internal static class DenseEmitter
         w.Line($"{Names.Span} ar = a.Slice(r * {rows}, {rows});");
         for (int o = 0; o < rows; o++)
         {
-            string dot = n <= ScalarDotInputs
+            string dot = n <= DenseShapes.ScalarDotInputs
                 ? SumTree(Enumerable.Range(0, n).Select(i => $"w[{o * n + i}] * xr[{i}]").ToList())
                 : $"{Names.Kernels}.DenseKernels.Dot(xr, w.Slice({o * n}, {n}))";
             w.Line($"float s{o} = {(hasBias ? $"b[{o}] + " : "")}{dot};");

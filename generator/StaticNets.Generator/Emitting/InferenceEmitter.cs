@@ -6,9 +6,10 @@ using StaticNets.Generator.Planning;
 namespace StaticNets.Generator.Emitting;
 
 /// <summary>
-/// Inference: BatchNorm uses running statistics, folded into the Dense before it (or applied as scale
-/// and shift) from the folded block, which is recomputed when parameters or state may have changed;
-/// dropout is the identity, unless Monte-Carlo prediction keeps it on.
+/// Inference: dense products read weights packed for the inference kernel, and BatchNorm uses running
+/// statistics, folded into the Dense before it (or applied as scale and shift); both come from the
+/// inference block, which is recomputed when parameters or state may have changed. Dropout is the
+/// identity, unless Monte-Carlo prediction keeps it on.
 /// </summary>
 internal static class InferenceEmitter
 {
@@ -18,7 +19,7 @@ internal static class InferenceEmitter
         EmitPredictBatch(w, layout);
         if (layout.HasDropout) EmitMonteCarlo(w, layout);
         EmitForwardInference(w, layout);
-        if (layout.HasBatchNorm) EmitRefreshFolded(w, layout);
+        if (layout.HasInferenceBlock) EmitRefreshInference(w, layout);
     }
 
     private static void EmitPredict(CodeWriter w, WorkspaceLayout layout)
@@ -152,17 +153,23 @@ internal static class InferenceEmitter
         w.Line("// " + Names.Describe(op));
         switch (op)
         {
+            case DenseOp { Packed: true } d:
+                DenseEmitter.EmitPacked(w, d, d.Activation, input, maxoutZ, result, batch);
+                break;
             case DenseOp d:
                 DenseEmitter.Emit(w, new DenseEmitter.Call(d, false, d.Activation, Names.Weights(d, "p"), Names.Bias(d, "p"), input, null, maxoutZ, result, batch));
                 break;
             case BatchNormOp { FoldsIntoDense: true } b:
                 var dense = (DenseOp)layout.Op(b.Index - 1);
                 w.Line("// (folded into " + Names.Describe(dense) + ")");
-                DenseEmitter.Emit(w, new DenseEmitter.Call(dense, true, b.Activation, Names.Slice("f", b.FoldedOffset, dense.WeightCount),
-                    Names.Slice("f", b.FoldedOffset + dense.WeightCount, dense.Rows), input, null, null, result, batch));
+                if (dense.Packed)
+                    DenseEmitter.EmitPacked(w, dense, b.Activation, input, null, result, batch);
+                else
+                    DenseEmitter.Emit(w, new DenseEmitter.Call(dense, true, b.Activation, Names.Slice("f", b.InferenceOffset, dense.WeightCount),
+                        Names.Slice("f", b.InferenceOffset + dense.WeightCount, dense.Rows), input, null, null, result, batch));
                 break;
             case BatchNormOp b:
-                w.Line($"{Names.Kernels}.NormalizationKernels.AffineForward({input}, {Names.Slice("f", b.FoldedOffset, n)}, {Names.Slice("f", b.FoldedOffset + n, n)}, {result}, {batch}, {n}, {Names.Activation(b.Activation)});");
+                w.Line($"{Names.Kernels}.NormalizationKernels.AffineForward({input}, {Names.Slice("f", b.InferenceOffset, n)}, {Names.Slice("f", b.InferenceOffset + n, n)}, {result}, {batch}, {n}, {Names.Activation(b.Activation)});");
                 DenseEmitter.EmitEpilogue(w, b.Activation, null, result, batch, n);
                 break;
             case LayerNormOp l:
@@ -183,42 +190,51 @@ internal static class InferenceEmitter
         }
     }
 
-    /// <summary>Local spans over the parameter block and (refreshed first if stale) the folded block.</summary>
+    /// <summary>Local spans over the parameter block and (refreshed first if stale) the inference block.</summary>
     public static void EmitBlocks(CodeWriter w, WorkspaceLayout layout)
     {
         w.Line($"{Names.ReadOnlySpan} p = _parameters;");
-        if (layout.HasBatchNorm)
+        if (layout.HasInferenceBlock)
         {
-            w.Line("if (_foldedStale) RefreshFolded();");
-            w.Line($"{Names.ReadOnlySpan} f = _folded;");
+            w.Line("if (_inferenceStale) RefreshInference();");
+            w.Line($"{Names.ReadOnlySpan} f = _inference;");
         }
     }
 
-    private static void EmitRefreshFolded(CodeWriter w, WorkspaceLayout layout)
+    private static void EmitRefreshInference(CodeWriter w, WorkspaceLayout layout)
     {
         w.Line("/// <summary>");
-        w.Line("/// Recomputes the BatchNorm-folded weights inference uses. Runs by itself before inference whenever the");
-        w.Line("/// parameters or state were handed out for writing or a training step ran; call it only after writing");
-        w.Line("/// through a span obtained before the last prediction.");
+        w.Line("/// Recomputes the inference block: weights packed for the inference kernels, with eval-mode BatchNorm folded in.");
+        w.Line("/// Runs by itself before inference whenever the parameters or state were handed out for writing or a training");
+        w.Line("/// step ran; call it only after writing through a span obtained before the last prediction.");
         w.Line("/// </summary>");
-        w.Open("public void RefreshFolded()");
-        w.Open("lock (_foldLock)");
+        w.Open("public void RefreshInference()");
+        w.Open("lock (_inferenceLock)");
         w.Line($"{Names.ReadOnlySpan} p = _parameters;");
-        w.Line($"{Names.ReadOnlySpan} s = _state;");
-        w.Line($"{Names.Span} f = _folded;");
+        if (layout.HasBatchNorm) w.Line($"{Names.ReadOnlySpan} s = _state;");
+        w.Line($"{Names.Span} f = _inference;");
         foreach (BatchNormOp b in layout.Ops.OfType<BatchNormOp>())
         {
             int n = b.Size;
             string stats = $"{Names.Slice("p", b.GammaOffset, n)}, {Names.Slice("p", b.BetaOffset, n)}, {Names.Slice("s", b.MeanOffset, n)}, {Names.Slice("s", b.VarianceOffset, n)}, {Format.FloatLiteral(b.Epsilon)}";
-            if (b.FoldsIntoDense)
-            {
-                var d = (DenseOp)layout.Op(b.Index - 1);
-                w.Line($"{Names.Kernels}.NormalizationKernels.FoldIntoDense({Names.Weights(d, "p")}, {Names.Bias(d, "p")}, {stats}, {Names.Slice("f", b.FoldedOffset, d.WeightCount)}, {Names.Slice("f", b.FoldedOffset + d.WeightCount, n)}, {d.InputSize});");
-            }
+            if (b.FoldsIntoDense && layout.Op(b.Index - 1) is DenseOp { Packed: false } d)
+                w.Line($"{Names.Kernels}.NormalizationKernels.FoldIntoDense({Names.Weights(d, "p")}, {Names.Bias(d, "p")}, {stats}, {Names.Slice("f", b.InferenceOffset, d.WeightCount)}, {Names.Slice("f", b.InferenceOffset + d.WeightCount, n)}, {d.InputSize});");
             else
-                w.Line($"{Names.Kernels}.NormalizationKernels.BatchNormAffine({stats}, {Names.Slice("f", b.FoldedOffset, n)}, {Names.Slice("f", b.FoldedOffset + n, n)});");
+                w.Line($"{Names.Kernels}.NormalizationKernels.BatchNormAffine({stats}, {Names.Slice("f", b.InferenceOffset, n)}, {Names.Slice("f", b.InferenceOffset + n, n)});");
         }
-        w.Line("_foldedStale = false;");
+        foreach (DenseOp d in layout.Ops.OfType<DenseOp>().Where(d => d.Packed))
+        {
+            // A folded BatchNorm's scale and shift (computed above) go into the packed copy.
+            string scale = "default", shift = "default";
+            if (layout.IsFoldedAway(d))
+            {
+                var b = (BatchNormOp)layout.Op(d.Index + 1);
+                scale = Names.Slice("f", b.InferenceOffset, b.Size);
+                shift = Names.Slice("f", b.InferenceOffset + b.Size, b.Size);
+            }
+            w.Line($"{Names.Kernels}.PackedDenseKernels.Pack({Names.Weights(d, "p")}, {(d.HasBias ? Names.Bias(d, "p") : "default")}, {scale}, {shift}, {Names.Slice("f", d.PackedOffset, d.PackedWeightCount)}, {Names.Slice("f", d.PackedOffset + d.PackedWeightCount, d.PaddedRows)}, {d.InputSize}, {d.Rows});");
+        }
+        w.Line("_inferenceStale = false;");
         w.Close();
         w.Close();
         w.Line();

@@ -39,11 +39,11 @@ internal static class ParameterEmitter
         if (layout.Trainable) w.Line("private readonly float[] _gradients = new float[ParameterCount];");
         foreach (string field in WorkspaceFields(layout).Select(f => f.Name))
             w.Line($"private readonly float[] {field};");
-        if (layout.HasBatchNorm)
+        if (layout.HasInferenceBlock)
         {
-            w.Line($"private readonly float[] _folded = new float[{plan.FoldedCount}];");
-            w.Line("private readonly global::System.Threading.Lock _foldLock = new();");
-            w.Line("private volatile bool _foldedStale = true;");
+            w.Line($"private readonly float[] _inference = new float[{plan.InferenceCount}];");
+            w.Line("private readonly global::System.Threading.Lock _inferenceLock = new();");
+            w.Line("private volatile bool _inferenceStale = true;");
         }
         if (layout.HasDropout)
         {
@@ -58,7 +58,7 @@ internal static class ParameterEmitter
 
         w.Line("/// <summary>The largest batch the workspace holds (set at construction).</summary>");
         w.Line("public int MaxBatchSize { get; }");
-        string stale = layout.HasBatchNorm ? " Handing it out marks the folded inference weights for recomputation." : "";
+        string stale = layout.HasInferenceBlock ? " Handing it out marks the inference copy of the weights for recomputation." : "";
         w.Line($"/// <summary>All learnable parameters, one contiguous block (layout in <see cref=\"ParameterTensors\"/>).{stale}</summary>");
         w.Line($"public {Names.Span} Parameters => View(_parameters, 0, ParameterCount);");
         w.Line($"/// <summary>Running statistics and other non-learned state (layout in <see cref=\"StateTensors\"/>).{stale}</summary>");
@@ -91,7 +91,7 @@ internal static class ParameterEmitter
         w.Line($"global::StaticNets.Loss global::StaticNets.INetwork.Loss => {Names.Loss(plan.Loss)};");
         w.Line();
         w.Open($"private {Names.Span} View(float[] block, int offset, int length)");
-        if (layout.HasBatchNorm) w.Line("_foldedStale = true; // the caller may write through it");
+        if (layout.HasInferenceBlock) w.Line("_inferenceStale = true; // the caller may write through it");
         w.Line($"return new {Names.Span}(block, offset, length);");
         w.Close();
         w.Line();

@@ -90,7 +90,7 @@ internal static class TrainingEmitter
         if (layout.HasBatchNorm)
         {
             w.Line($"{Names.Span} s = _state;");
-            w.Line("_foldedStale = true; // the running statistics change");
+            w.Line("_inferenceStale = true; // the running statistics change");
         }
         w.Line("_lastBatch = batch;");
         foreach (OpPlan op in layout.Ops)

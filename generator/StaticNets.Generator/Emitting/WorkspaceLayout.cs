@@ -8,7 +8,7 @@ namespace StaticNets.Generator.Emitting;
 /// <summary>
 /// Which buffers the generated class holds, all sized for maxBatchSize rows: every op's output a{k};
 /// what backward needs (pre-activations z{k}, normalized values, 1/σ, dropout masks, output
-/// gradients d{k}, skip-gradient sums); the folded BatchNorm block; Monte-Carlo buffers.
+/// gradients d{k}, skip-gradient sums); Monte-Carlo buffers. (The inference block is planned with the parameters.)
 /// </summary>
 internal sealed class WorkspaceLayout
 {
@@ -55,6 +55,9 @@ internal sealed class WorkspaceLayout
     public List<OpPlan> Ops { get; }
     public OpPlan Last { get; }
     public bool HasBatchNorm { get; }
+
+    /// <summary>Whether inference reads packed or folded weights, refreshed when stale.</summary>
+    public bool HasInferenceBlock => Plan.InferenceCount > 0;
     public bool HasDropout { get; }
 
     /// <summary>Ops (0: the input) whose outputs an [Add] reads, so backward sums a second gradient into them.</summary>

@@ -23,22 +23,51 @@ internal abstract record OpPlan(int Index, int InputSize, int OutputSize)
     public virtual ActivationPlan Activation => ActivationPlan.Identity;
 }
 
-/// <summary>y = W x + b, W [Rows, InputSize] row-major; Rows = Units × maxout pieces.</summary>
+/// <summary>
+/// y = W x + b, W [Rows, InputSize] row-major; Rows = Units × maxout pieces. At inference a packed Dense
+/// reads a copy packed in panels from the inference block at <see cref="PackedOffset"/> (weights, then the
+/// padded bias); a small one (<see cref="DenseShapes.PacksForInference"/>) runs unrolled from the parameters.
+/// </summary>
 internal sealed record DenseOp(int Index, int InputSize, int Units, int Number, ActivationPlan Fused, bool HasBias, int WeightOffset, int BiasOffset,
-    InitKind Init, float InitScale, float BiasInit, float NegativeSlope) : OpPlan(Index, InputSize, Units)
+    InitKind Init, float InitScale, float BiasInit, float NegativeSlope, int PackedOffset) : OpPlan(Index, InputSize, Units)
 {
     public override ActivationPlan Activation => Fused;
     public int Rows => Units * Fused.Pieces;
     public int WeightCount => Rows * InputSize;
+    public bool Packed => PackedOffset >= 0;
+    public int PaddedRows => DenseShapes.Padded(Rows);
+    public int PackedWeightCount => InputSize * PaddedRows;
+}
+
+/// <summary>Which code runs a dense product. The panel width matches the runtime's PackedDenseKernels.MaxPanelWidth.</summary>
+internal static class DenseShapes
+{
+    /// <summary>Dense products with at most this many rows are fully unrolled in training.</summary>
+    public const int UnrollRows = 16;
+
+    /// <summary>Up to this many inputs an unrolled row is a sum of products; above it a SIMD dot call.</summary>
+    public const int ScalarDotInputs = 16;
+
+    public const int MaxPanelWidth = 32;
+
+    /// <summary>Only products small enough to be scalar sums stay unrolled at inference; all others read packed panels.</summary>
+    public static bool PacksForInference(int rows, int inputs) => rows > UnrollRows || inputs > ScalarDotInputs;
+
+    public static int Padded(int rows) => (rows + MaxPanelWidth - 1) / MaxPanelWidth * MaxPanelWidth;
+
+    /// <summary>Packed weights and padded bias.</summary>
+    public static long PackedCount(int inputs, int rows) => (long)inputs * Padded(rows) + Padded(rows);
 }
 
 /// <summary>
 /// BatchNorm over Size features; γ, β in the parameters, running mean and variance in the state.
 /// At inference it is folded into the Dense before it (when that Dense has no activation of its own)
-/// or applied as scale and shift; either way from the folded block at <see cref="FoldedOffset"/>.
+/// or applied as scale and shift. At <see cref="InferenceOffset"/> in the inference block it keeps its scale
+/// and shift (what a packed Dense folds in while packing), or, folded into an unpacked Dense, that Dense's
+/// folded weights and bias.
 /// </summary>
 internal sealed record BatchNormOp(int Index, int Size, int Number, ActivationPlan Fused, int GammaOffset, int BetaOffset,
-    int MeanOffset, int VarianceOffset, float Momentum, float Epsilon, bool FoldsIntoDense, int FoldedOffset) : OpPlan(Index, Size, Size)
+    int MeanOffset, int VarianceOffset, float Momentum, float Epsilon, bool FoldsIntoDense, int InferenceOffset) : OpPlan(Index, Size, Size)
 {
     public override ActivationPlan Activation => Fused;
 }
@@ -62,7 +91,7 @@ internal sealed record AddOp(int Index, int Size, int Source, string Name, Activ
     public override ActivationPlan Activation => Fused;
 }
 
-/// <summary>A validated network with its parameter, state and folded layouts: all the emitters read.</summary>
+/// <summary>A validated network with its parameter, state and inference-block layouts: all the emitters read.</summary>
 internal sealed record NetworkPlan(
     string? Namespace,
     string ClassName,
@@ -72,7 +101,7 @@ internal sealed record NetworkPlan(
     int OutputSize,
     int ParameterCount,
     int StateCount,
-    int FoldedCount,
+    int InferenceCount,
     string Architecture,
     EquatableArray<OpPlan> Ops);
 

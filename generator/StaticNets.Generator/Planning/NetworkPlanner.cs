@@ -60,7 +60,7 @@ internal static class NetworkPlanner
         {
             OpBuilder builder = reader.Ops[i];
             ops.Add(builder.Build(i + 1, reader.Ops, reader.SavedSources, layout));
-            if (layout.Parameters > MaxParameters || layout.Folded > MaxParameters)
+            if (layout.Parameters > MaxParameters || layout.Inference > MaxParameters)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkTooLarge, builder.Layer.Location, spec.ClassName, "more than " + MaxParameters, "parameters", MaxParameters));
                 return new PlanResult(null, diagnostics.ToEquatableArray());
@@ -68,7 +68,7 @@ internal static class NetworkPlanner
         }
 
         var network = new NetworkPlan(spec.Namespace, spec.ClassName, spec.ContainingTypes, spec.Loss, inputSize, ops[ops.Count - 1].OutputSize,
-            (int)layout.Parameters, (int)layout.State, (int)layout.Folded, Architecture(inputSize, reader.Tokens, spec.Loss), ops.ToEquatableArray());
+            (int)layout.Parameters, (int)layout.State, (int)layout.Inference, Architecture(inputSize, reader.Tokens, spec.Loss), ops.ToEquatableArray());
         return new PlanResult(network, diagnostics.ToEquatableArray());
     }
 
@@ -114,11 +114,11 @@ internal static class NetworkPlanner
     /// <summary>Running totals of the three blocks while ops are laid out.</summary>
     internal sealed class Layout
     {
-        public long Parameters, State, Folded;
+        public long Parameters, State, Inference;
 
         public int TakeParameters(long count) => Take(ref Parameters, count);
         public int TakeState(long count) => Take(ref State, count);
-        public int TakeFolded(long count) => Take(ref Folded, count);
+        public int TakeInference(long count) => Take(ref Inference, count);
 
         private static int Take(ref long total, long count)
         {
