@@ -66,6 +66,28 @@ public class PackedDenseKernelTests
     }
 
     [Fact]
+    public void Activations_on_vectors_and_on_the_partial_panel_equal_the_scalar_forms()
+    {
+        var rng = new Rng(15);
+        const int inSize = 21, outSize = 70, batch = 9; // two full panels and a partial one
+        float[] x = TestData.Normal(batch * inSize, rng), w = TestData.Normal(outSize * inSize, rng), b = TestData.Normal(outSize, rng);
+        var (pw, pb) = Packed(w, b, null, null, inSize, outSize);
+        var z = new float[batch * outSize];
+        PackedDenseKernels.Forward(x, pw, pb, z, batch, inSize, outSize, default(Identity));
+        Assert.Contains(z, v => v < 0);
+        AssertActivation(default(Kernels.ReLU));
+        AssertActivation(new LeakyReLU(0.1f));
+        AssertActivation(default(Kernels.Tanh));
+
+        void AssertActivation<TAct>(TAct activation) where TAct : struct, IActivation
+        {
+            var a = new float[batch * outSize];
+            PackedDenseKernels.Forward(x, pw, pb, a, batch, inSize, outSize, activation);
+            Assert.Equal(z.Select(activation.Forward).ToArray(), a);
+        }
+    }
+
+    [Fact]
     public void Packing_folds_a_per_output_scale_and_shift()
     {
         var rng = new Rng(13);

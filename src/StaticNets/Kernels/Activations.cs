@@ -41,6 +41,7 @@ public readonly struct ReLU : IActivation
 public readonly struct LeakyReLU(float alpha) : IActivation
 {
     private readonly float _alpha = alpha;
+    internal float Alpha => _alpha;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Forward(float z) => z > 0f ? z : _alpha * z;
     /// <inheritdoc/>

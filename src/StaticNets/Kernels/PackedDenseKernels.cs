@@ -92,8 +92,9 @@ public static class PackedDenseKernels
         int r = 0;
         if (panels >= 4)
         {
-            for (; r + 8 <= batch; r += 8)
-                for (int p = 0; p < panels; p++)
+            int blocks = batch / 8 * 8;
+            for (int p = 0; p < panels; p++)
+                for (r = 0; r < blocks; r += 8)
                     Rows8<TAct, TV>(l, r, p, activation);
             for (; r < batch; r++)
                 for (int p = 0; p < panels; p += 4)
@@ -119,28 +120,28 @@ public static class PackedDenseKernels
         TV c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1, c30 = b0, c31 = b1;
         TV c40 = b0, c41 = b1, c50 = b0, c51 = b1, c60 = b0, c61 = b1, c70 = b0, c71 = b1;
         ref float wk = ref Unsafe.Add(ref l.W, p * n * 2 * w);
-        ref float xk = ref Unsafe.Add(ref l.X, r * n);
-        for (int k = 0; k < n; k++)
+        ref float x0 = ref Unsafe.Add(ref l.X, r * n), x1 = ref Unsafe.Add(ref x0, n), x2 = ref Unsafe.Add(ref x1, n), x3 = ref Unsafe.Add(ref x2, n);
+        ref float x4 = ref Unsafe.Add(ref x3, n), x5 = ref Unsafe.Add(ref x4, n), x6 = ref Unsafe.Add(ref x5, n), x7 = ref Unsafe.Add(ref x6, n);
+        for (nint k = 0; k < n; k++)
         {
             TV v0 = TV.Load(ref wk, 0), v1 = TV.Load(ref wk, (nuint)w);
-            TV s = TV.Broadcast(xk);
-            c00 = TV.MultiplyAdd(s, v0, c00); c01 = TV.MultiplyAdd(s, v1, c01);
-            s = TV.Broadcast(Unsafe.Add(ref xk, n));
-            c10 = TV.MultiplyAdd(s, v0, c10); c11 = TV.MultiplyAdd(s, v1, c11);
-            s = TV.Broadcast(Unsafe.Add(ref xk, 2 * n));
-            c20 = TV.MultiplyAdd(s, v0, c20); c21 = TV.MultiplyAdd(s, v1, c21);
-            s = TV.Broadcast(Unsafe.Add(ref xk, 3 * n));
-            c30 = TV.MultiplyAdd(s, v0, c30); c31 = TV.MultiplyAdd(s, v1, c31);
-            s = TV.Broadcast(Unsafe.Add(ref xk, 4 * n));
-            c40 = TV.MultiplyAdd(s, v0, c40); c41 = TV.MultiplyAdd(s, v1, c41);
-            s = TV.Broadcast(Unsafe.Add(ref xk, 5 * n));
-            c50 = TV.MultiplyAdd(s, v0, c50); c51 = TV.MultiplyAdd(s, v1, c51);
-            s = TV.Broadcast(Unsafe.Add(ref xk, 6 * n));
-            c60 = TV.MultiplyAdd(s, v0, c60); c61 = TV.MultiplyAdd(s, v1, c61);
-            s = TV.Broadcast(Unsafe.Add(ref xk, 7 * n));
-            c70 = TV.MultiplyAdd(s, v0, c70); c71 = TV.MultiplyAdd(s, v1, c71);
+            TV s = TV.Broadcast(Unsafe.Add(ref x0, k));
+            c00 = TV.MultiplyAdd(v0, s, c00); c01 = TV.MultiplyAdd(v1, s, c01);
+            s = TV.Broadcast(Unsafe.Add(ref x1, k));
+            c10 = TV.MultiplyAdd(v0, s, c10); c11 = TV.MultiplyAdd(v1, s, c11);
+            s = TV.Broadcast(Unsafe.Add(ref x2, k));
+            c20 = TV.MultiplyAdd(v0, s, c20); c21 = TV.MultiplyAdd(v1, s, c21);
+            s = TV.Broadcast(Unsafe.Add(ref x3, k));
+            c30 = TV.MultiplyAdd(v0, s, c30); c31 = TV.MultiplyAdd(v1, s, c31);
+            s = TV.Broadcast(Unsafe.Add(ref x4, k));
+            c40 = TV.MultiplyAdd(v0, s, c40); c41 = TV.MultiplyAdd(v1, s, c41);
+            s = TV.Broadcast(Unsafe.Add(ref x5, k));
+            c50 = TV.MultiplyAdd(v0, s, c50); c51 = TV.MultiplyAdd(v1, s, c51);
+            s = TV.Broadcast(Unsafe.Add(ref x6, k));
+            c60 = TV.MultiplyAdd(v0, s, c60); c61 = TV.MultiplyAdd(v1, s, c61);
+            s = TV.Broadcast(Unsafe.Add(ref x7, k));
+            c70 = TV.MultiplyAdd(v0, s, c70); c71 = TV.MultiplyAdd(v1, s, c71);
             wk = ref Unsafe.Add(ref wk, 2 * w);
-            xk = ref Unsafe.Add(ref xk, 1);
         }
         Store(l, r, p, c00, c01, activation); Store(l, r + 1, p, c10, c11, activation);
         Store(l, r + 2, p, c20, c21, activation); Store(l, r + 3, p, c30, c31, activation);
@@ -240,16 +241,35 @@ public static class PackedDenseKernels
         Store(l, r + 1, p, TV.Add(TV.Add(b00, b10), TV.Add(b20, b30)), TV.Add(TV.Add(b01, b11), TV.Add(b21, b31)), activation);
     }
 
-    // The activation runs on the stored panel, so partial last panels and every activation share one path.
+    // Identity, ReLU and LeakyReLU run on the vectors (typeof tests on struct type arguments are JIT-time
+    // constants; a scalar ReLU on random signs would mispredict half its branches). Other activations, and the
+    // partial last panel, go through a stack copy of the panel.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store<TAct, TV>(in Packed l, int r, int p, TV low, TV high, TAct activation) where TAct : struct, IActivation where TV : struct, ISimd<TV>
     {
         int w = TV.Count, j = p * 2 * w, count = Math.Min(2 * w, l.Out - j);
+        ref float a = ref Unsafe.Add(ref l.A, r * l.Out + j);
+        if (count == 2 * w && (typeof(TAct) == typeof(Identity) || typeof(TAct) == typeof(ReLU) || typeof(TAct) == typeof(LeakyReLU)))
+        {
+            if (typeof(TAct) == typeof(ReLU))
+            {
+                low = TV.WherePositive(low, TV.Zero);
+                high = TV.WherePositive(high, TV.Zero);
+            }
+            else if (typeof(TAct) == typeof(LeakyReLU))
+            {
+                TV alpha = TV.Broadcast(Unsafe.As<TAct, LeakyReLU>(ref activation).Alpha);
+                low = TV.WherePositive(low, TV.Multiply(low, alpha));
+                high = TV.WherePositive(high, TV.Multiply(high, alpha));
+            }
+            TV.Store(low, ref a, 0);
+            TV.Store(high, ref a, (nuint)w);
+            return;
+        }
         var panel = new Panel();
         ref float t = ref panel[0];
         TV.Store(low, ref t, 0);
         TV.Store(high, ref t, (nuint)w);
-        ref float a = ref Unsafe.Add(ref l.A, r * l.Out + j);
         for (int i = 0; i < count; i++)
             Unsafe.Add(ref a, i) = activation.Forward(Unsafe.Add(ref t, i));
     }
