@@ -37,6 +37,30 @@ public sealed class Rng
         return result;
     }
 
+    /// <summary>
+    /// An inverted-dropout mask: <paramref name="scale"/> where <see cref="NextSingle"/> ≥ <paramref name="rate"/>,
+    /// else 0, one draw per value: the same draws and values as calling NextSingle in a loop, with the state in
+    /// registers and no branch on the random outcome.
+    /// </summary>
+    internal void FillDropoutMask(Span<float> mask, float rate, float scale)
+    {
+        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        for (int i = 0; i < mask.Length; i++)
+        {
+            ulong result = RotateLeft(s1 * 5, 7) * 9;
+            ulong t = s1 << 17;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = RotateLeft(s3, 45);
+            float u = (result >> 40) * (1f / (1 << 24));
+            mask[i] = scale * System.Runtime.CompilerServices.Unsafe.BitCast<bool, byte>(u >= rate);
+        }
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 

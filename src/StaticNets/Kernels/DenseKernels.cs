@@ -65,8 +65,27 @@ public static class DenseKernels
     {
         int n = dz.Length;
         if (z.Length != n || a.Length != n || da.Length != n) ThrowSize(nameof(da), da.Length, n);
-        for (int i = 0; i < n; i++)
+        int i = 0;
+        // The rectifiers' derivative is a select: on vectors it has no branch to mispredict (same products as below).
+        if (typeof(TAct) == typeof(ReLU) || typeof(TAct) == typeof(LeakyReLU))
+        {
+            float slope = typeof(TAct) == typeof(LeakyReLU) ? Unsafe.As<TAct, LeakyReLU>(ref activation).Alpha : 0f;
+            if (Vector512.IsHardwareAccelerated) i = RectifierBackward<Simd512>(z, da, dz, slope);
+            else if (Vector256.IsHardwareAccelerated) i = RectifierBackward<Simd256>(z, da, dz, slope);
+        }
+        for (; i < n; i++)
             dz[i] = da[i] * activation.Derivative(z[i], a[i]);
+    }
+
+    // Returns how many values it did (whole vectors).
+    private static int RectifierBackward<TV>(ReadOnlySpan<float> z, ReadOnlySpan<float> da, Span<float> dz, float slope) where TV : struct, ISimd<TV>
+    {
+        ref float zr = ref MemoryMarshal.GetReference(z), dar = ref MemoryMarshal.GetReference(da), dzr = ref MemoryMarshal.GetReference(dz);
+        TV one = TV.Broadcast(1f), otherwise = TV.Broadcast(slope);
+        int i = 0;
+        for (; i + TV.Count <= dz.Length; i += TV.Count)
+            TV.Store(TV.Multiply(TV.Load(ref dar, (nuint)i), TV.SelectPositive(TV.Load(ref zr, (nuint)i), one, otherwise)), ref dzr, (nuint)i);
+        return i;
     }
 
     /// <summary>Dot product of two spans of equal length.</summary>

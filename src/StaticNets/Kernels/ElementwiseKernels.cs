@@ -45,13 +45,8 @@ public static class ElementwiseKernels
     public static void DropoutForward(ReadOnlySpan<float> x, Span<float> mask, Span<float> a, float rate, Rng rng)
     {
         Check(x.Length, a.Length, mask.Length);
-        float scale = 1f / (1f - rate);
-        for (int i = 0; i < x.Length; i++)
-        {
-            float m = rng.NextSingle() >= rate ? scale : 0f;
-            mask[i] = m;
-            a[i] = x[i] * m;
-        }
+        rng.FillDropoutMask(mask, rate, 1f / (1f - rate));
+        System.Numerics.Tensors.TensorPrimitives.Multiply(x, mask, a);
     }
 
     /// <summary>dx = da ⊙ mask.</summary>

@@ -25,7 +25,9 @@ public static class NormalizationKernels
         if (gamma.Length != n || beta.Length != n || runningMean.Length != n || runningVariance.Length != n || invStd.Length != n)
             throw new ArgumentException($"BatchNorm over {n} features needs γ, β, running statistics and 1/σ of {n} values each.");
         bool keepY = !y.IsEmpty;
-        for (int j = 0; j < n; j++)
+        int done = BatchNormColumns.IsAccelerated
+            ? BatchNormColumns.Train(x, gamma, beta, runningMean, runningVariance, xhat, invStd, y, a, batch, n, momentum, epsilon, activation) : 0;
+        for (int j = done; j < n; j++)
         {
             double sum = 0;
             for (int r = 0; r < batch; r++) sum += x[r * n + j];
@@ -59,7 +61,10 @@ public static class NormalizationKernels
         Span<float> dGamma, Span<float> dBeta, Span<float> dx, int batch, int n)
     {
         CheckRows(dy.Length, xhat.Length, dx.Length, batch * n);
-        for (int j = 0; j < n; j++)
+        if (invStd.Length != n || gamma.Length != n || dGamma.Length != n || dBeta.Length != n)
+            throw new ArgumentException($"BatchNorm backward over {n} features needs 1/σ, γ, dγ and dβ of {n} values each.");
+        int done = BatchNormColumns.IsAccelerated ? BatchNormColumns.Backward(dy, xhat, invStd, gamma, dGamma, dBeta, dx, batch, n) : 0;
+        for (int j = done; j < n; j++)
         {
             double sumDy = 0, sumDyXhat = 0;
             for (int r = 0; r < batch; r++)

@@ -253,14 +253,14 @@ public static class PackedDenseKernels
         {
             if (typeof(TAct) == typeof(ReLU))
             {
-                low = TV.WherePositive(low, TV.Zero);
-                high = TV.WherePositive(high, TV.Zero);
+                low = TV.SelectPositive(low, low, TV.Zero);
+                high = TV.SelectPositive(high, high, TV.Zero);
             }
             else if (typeof(TAct) == typeof(LeakyReLU))
             {
                 TV alpha = TV.Broadcast(Unsafe.As<TAct, LeakyReLU>(ref activation).Alpha);
-                low = TV.WherePositive(low, TV.Multiply(low, alpha));
-                high = TV.WherePositive(high, TV.Multiply(high, alpha));
+                low = TV.SelectPositive(low, low, TV.Multiply(low, alpha));
+                high = TV.SelectPositive(high, high, TV.Multiply(high, alpha));
             }
             TV.Store(low, ref a, 0);
             TV.Store(high, ref a, (nuint)w);

@@ -19,8 +19,8 @@ internal interface ISimd<TSelf> where TSelf : struct, ISimd<TSelf>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
     static abstract TSelf Add(TSelf a, TSelf b);
     static abstract TSelf Multiply(TSelf a, TSelf b);
-    /// <summary>z &gt; 0 ? z : otherwise, per lane (NaN takes otherwise, as the scalar activations do).</summary>
-    static abstract TSelf WherePositive(TSelf z, TSelf otherwise);
+    /// <summary>z &gt; 0 ? ifPositive : otherwise, per lane (NaN takes otherwise, as the scalar activations do).</summary>
+    static abstract TSelf SelectPositive(TSelf z, TSelf ifPositive, TSelf otherwise);
     static abstract float Sum(TSelf value);
 }
 
@@ -36,7 +36,7 @@ internal readonly struct Simd512 : ISimd<Simd512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 MultiplyAdd(Simd512 a, Simd512 b, Simd512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 Add(Simd512 a, Simd512 b) => new(a._v + b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 Multiply(Simd512 a, Simd512 b) => new(a._v * b._v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 WherePositive(Simd512 z, Simd512 otherwise) => new(Vector512.ConditionalSelect(Vector512.GreaterThan(z._v, default), z._v, otherwise._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 SelectPositive(Simd512 z, Simd512 ifPositive, Simd512 otherwise) => new(Vector512.ConditionalSelect(Vector512.GreaterThan(z._v, default), ifPositive._v, otherwise._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Simd512 value) => Vector512.Sum(value._v);
 }
 
@@ -52,7 +52,7 @@ internal readonly struct Simd256 : ISimd<Simd256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 MultiplyAdd(Simd256 a, Simd256 b, Simd256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 Add(Simd256 a, Simd256 b) => new(a._v + b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 Multiply(Simd256 a, Simd256 b) => new(a._v * b._v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 WherePositive(Simd256 z, Simd256 otherwise) => new(Vector256.ConditionalSelect(Vector256.GreaterThan(z._v, default), z._v, otherwise._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 SelectPositive(Simd256 z, Simd256 ifPositive, Simd256 otherwise) => new(Vector256.ConditionalSelect(Vector256.GreaterThan(z._v, default), ifPositive._v, otherwise._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Simd256 value) => Vector256.Sum(value._v);
 }
 
@@ -69,6 +69,6 @@ internal readonly struct Scalar : ISimd<Scalar>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar MultiplyAdd(Scalar a, Scalar b, Scalar c) => new(MathF.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar Add(Scalar a, Scalar b) => new(a._v + b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar Multiply(Scalar a, Scalar b) => new(a._v * b._v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar WherePositive(Scalar z, Scalar otherwise) => new(z._v > 0f ? z._v : otherwise._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar SelectPositive(Scalar z, Scalar ifPositive, Scalar otherwise) => new(z._v > 0f ? ifPositive._v : otherwise._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Scalar value) => value._v;
 }
