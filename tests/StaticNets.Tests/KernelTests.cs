@@ -65,7 +65,7 @@ public class KernelTests
     {
         var rng = new Rng(3);
         foreach (int inSize in new[] { 1, 7, 16, 17, 33, 100, 256 })
-            foreach (int outSize in new[] { 1, 3, 4, 6 })
+            foreach (int outSize in new[] { 1, 3, 4, 6, 8, 17 }) // 8 and 17 take the 8-row blocks of dW
                 foreach (int batch in new[] { 1, 4, 5, 9 })
                 {
                     float[] x = TestData.Normal(batch * inSize, rng), w = TestData.Normal(outSize * inSize, rng), dz = TestData.Normal(batch * outSize, rng);

@@ -184,11 +184,7 @@ public class TrainerLoopTests(ITestOutputHelper output)
         };
         float[] x = TestData.Normal(32 * MnistBatchNormMlp.InputSize, new Rng(1));
         int[] labels = TestData.Labels(32, MnistBatchNormMlp.OutputSize, new Rng(2));
-        trainer.TrainStep(x, labels, 32);
-        trainer.TrainStep(x, labels, 32);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) trainer.TrainStep(x, labels, 32);
-        long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        long bytes = Allocations.Measure(() => trainer.TrainStep(x, labels, 32), repetitions: 10);
         output.WriteLine($"allocated in 10 training steps (Adam, clipping, elastic net, BatchNorm, dropout): {bytes} bytes");
         Assert.Equal(0, bytes);
     }

@@ -259,6 +259,14 @@ public static class DenseKernels
     private static void MultiplyRows<TV>(in OuterProducts p) where TV : struct, ISimd<TV>
     {
         int m = 0;
+        // Every block sums each element over k in order from zero, so the blocking never changes the bits.
+        for (; m + 8 <= p.M; m += 8)
+        {
+            int j = 0;
+            for (; j + 2 * TV.Count <= p.Columns; j += 2 * TV.Count) Block8x2<TV>(p, m, j);
+            for (; j + TV.Count <= p.Columns; j += TV.Count) { Block4x1<TV>(p, m, j); Block4x1<TV>(p, m + 4, j); }
+            for (; j < p.Columns; j++) { Block4x1<Scalar>(p, m, j); Block4x1<Scalar>(p, m + 4, j); }
+        }
         for (; m + 4 <= p.M; m += 4)
         {
             int j = 0;
@@ -301,6 +309,44 @@ public static class DenseKernels
         StoreRow(p, ref Unsafe.Add(ref c, p.CStride), c10, c11, c12, c13);
         StoreRow(p, ref Unsafe.Add(ref c, 2 * p.CStride), c20, c21, c22, c23);
         StoreRow(p, ref Unsafe.Add(ref c, 3 * p.CStride), c30, c31, c32, c33);
+    }
+
+    // 8 rows of C × 2 vectors of columns: per k, 2 loads of B and 8 broadcasts feed 16 FMAs (half the B traffic of 4 × 4).
+    private static void Block8x2<TV>(in OuterProducts p, int m, int j) where TV : struct, ISimd<TV>
+    {
+        int w = TV.Count;
+        TV c00 = TV.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        TV c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        ref float a0 = ref Unsafe.Add(ref p.A, m * p.AStrideM);
+        ref float a1 = ref Unsafe.Add(ref a0, p.AStrideM), a2 = ref Unsafe.Add(ref a1, p.AStrideM), a3 = ref Unsafe.Add(ref a2, p.AStrideM);
+        ref float a4 = ref Unsafe.Add(ref a3, p.AStrideM), a5 = ref Unsafe.Add(ref a4, p.AStrideM), a6 = ref Unsafe.Add(ref a5, p.AStrideM), a7 = ref Unsafe.Add(ref a6, p.AStrideM);
+        ref float bk = ref Unsafe.Add(ref p.B, j);
+        for (int k = 0; k < p.K; k++)
+        {
+            nint at = (nint)k * p.AStrideK;
+            TV b0 = TV.Load(ref bk, 0), b1 = TV.Load(ref bk, (nuint)w);
+            TV s = TV.Broadcast(Unsafe.Add(ref a0, at)); c00 = TV.MultiplyAdd(s, b0, c00); c01 = TV.MultiplyAdd(s, b1, c01);
+            s = TV.Broadcast(Unsafe.Add(ref a1, at)); c10 = TV.MultiplyAdd(s, b0, c10); c11 = TV.MultiplyAdd(s, b1, c11);
+            s = TV.Broadcast(Unsafe.Add(ref a2, at)); c20 = TV.MultiplyAdd(s, b0, c20); c21 = TV.MultiplyAdd(s, b1, c21);
+            s = TV.Broadcast(Unsafe.Add(ref a3, at)); c30 = TV.MultiplyAdd(s, b0, c30); c31 = TV.MultiplyAdd(s, b1, c31);
+            s = TV.Broadcast(Unsafe.Add(ref a4, at)); c40 = TV.MultiplyAdd(s, b0, c40); c41 = TV.MultiplyAdd(s, b1, c41);
+            s = TV.Broadcast(Unsafe.Add(ref a5, at)); c50 = TV.MultiplyAdd(s, b0, c50); c51 = TV.MultiplyAdd(s, b1, c51);
+            s = TV.Broadcast(Unsafe.Add(ref a6, at)); c60 = TV.MultiplyAdd(s, b0, c60); c61 = TV.MultiplyAdd(s, b1, c61);
+            s = TV.Broadcast(Unsafe.Add(ref a7, at)); c70 = TV.MultiplyAdd(s, b0, c70); c71 = TV.MultiplyAdd(s, b1, c71);
+            bk = ref Unsafe.Add(ref bk, p.BStride);
+        }
+        ref float c = ref Unsafe.Add(ref p.C, m * p.CStride + j);
+        StorePair(p, ref c, c00, c01); StorePair(p, ref Unsafe.Add(ref c, p.CStride), c10, c11);
+        StorePair(p, ref Unsafe.Add(ref c, 2 * p.CStride), c20, c21); StorePair(p, ref Unsafe.Add(ref c, 3 * p.CStride), c30, c31);
+        StorePair(p, ref Unsafe.Add(ref c, 4 * p.CStride), c40, c41); StorePair(p, ref Unsafe.Add(ref c, 5 * p.CStride), c50, c51);
+        StorePair(p, ref Unsafe.Add(ref c, 6 * p.CStride), c60, c61); StorePair(p, ref Unsafe.Add(ref c, 7 * p.CStride), c70, c71);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePair<TV>(in OuterProducts p, ref float c, TV v0, TV v1) where TV : struct, ISimd<TV>
+    {
+        Store(p, ref c, v0);
+        Store(p, ref Unsafe.Add(ref c, TV.Count), v1);
     }
 
     private static void Block4x1<TV>(in OuterProducts p, int m, int j) where TV : struct, ISimd<TV>
