@@ -26,6 +26,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private readonly float[] _partLoss = new float[64];
     private readonly int[] _partStart = new int[65];
     private int _parts;
+    private bool _reducing;
 
     /// <summary>A trainer for <paramref name="network"/>.</summary>
     /// <param name="network">The network; its parameters are updated in place.</param>
@@ -117,7 +118,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         var history = new TrainingHistory();
         var context = new TrainingContext(Network, history);
         int batches = (train.Count + BatchSize - 1) / BatchSize;
-        using WorkerPool? pool = _threads > 1 ? new WorkerPool(_threads, ComputePart) : null;
+        using WorkerPool? pool = _threads > 1 ? new WorkerPool(_threads, Work) : null;
         _replicas = [Network, .. Enumerable.Range(1, _threads - 1).Select(Network.CreateReplica)];
         try
         {
@@ -207,16 +208,15 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             ComputePart(0);
             return _partLoss[0];
         }
+        // Replicas start from the network's state (small, copied here) and parameters (each copies its own, in parallel).
+        for (int part = 1; part < _parts; part++) Network.State.CopyTo(_replicas[part].State);
+        _reducing = false;
         pool!.Run();
-        Span<float> gradients = Network.Gradients;
+        _reducing = true;
+        pool.Run();
         double loss = 0;
         for (int part = 0; part < _parts; part++)
-        {
-            float weight = (float)(_partStart[part + 1] - _partStart[part]) / n;
-            loss += (double)_partLoss[part] * weight;
-            if (part == 0) TensorPrimitives.Multiply(gradients, weight, gradients);
-            else TensorPrimitives.MultiplyAdd(_replicas[part].Gradients, weight, gradients, gradients);
-        }
+            loss += (double)_partLoss[part] * PartWeight(part, n);
         if (_goodState.Length > 0)
         {
             // Each replica moved the running statistics toward its slice's: average them.
@@ -227,25 +227,37 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         return (float)loss;
     }
 
+    private void Work(int part)
+    {
+        if (_reducing) ReducePart(part);
+        else ComputePart(part);
+    }
+
+    private float PartWeight(int part, int n) => (float)(_partStart[part + 1] - _partStart[part]) / n;
+
+    // The weighted sum of the replicas' gradients over one range of the gradient block, slice 0 first: each thread
+    // owns a range, and every element is summed in the same order as on one thread.
+    private void ReducePart(int range)
+    {
+        if (range >= _parts) return;
+        Span<float> all = Network.Gradients;
+        int n = _partStart[_parts], start = (int)((long)all.Length * range / _parts), end = (int)((long)all.Length * (range + 1) / _parts);
+        Span<float> gradients = all[start..end];
+        TensorPrimitives.Multiply(gradients, PartWeight(0, n), gradients);
+        for (int part = 1; part < _parts; part++)
+            TensorPrimitives.MultiplyAdd(_replicas[part].Gradients[start..end], PartWeight(part, n), gradients, gradients);
+    }
+
     private void ComputePart(int part)
     {
         if (part >= _parts) return;
+        if (part > 0) Network.Parameters.CopyTo(_replicas[part].Parameters);
         int start = _partStart[part], size = _partStart[part + 1] - start;
         ITrainableNetwork replica = _replicas[part];
         ReadOnlySpan<float> x = _batchInputs.AsSpan(start * Network.InputSize, size * Network.InputSize);
         _partLoss[part] = Network.Loss == Loss.SoftmaxCrossEntropy
             ? replica.ComputeGradients(x, _batchLabels.AsSpan(start, size), size)
             : replica.ComputeGradients(x, _batchTargets.AsSpan(start * Network.OutputSize, size * Network.OutputSize), size);
-    }
-
-    // After the update, every replica starts the next step from the network's parameters and state.
-    private void SynchronizeReplicas()
-    {
-        for (int part = 1; part < _replicas.Length; part++)
-        {
-            Network.Parameters.CopyTo(_replicas[part].Parameters);
-            Network.State.CopyTo(_replicas[part].State);
-        }
     }
 
     // The forward pass of a step updates running statistics; a step that diverges must not keep them.
@@ -306,7 +318,6 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         if (!float.IsNaN(ClipNorm)) GradientClipping.Rescale(gradients, ClipNorm, clipValue ? TensorPrimitives.Norm(gradients) : norm);
         LastGradientNorm = norm;
         Optimizer.Step(Network.Parameters, gradients, Network.ParameterTensors);
-        if (_parts > 1) SynchronizeReplicas();
         return loss;
     }
 
