@@ -183,3 +183,40 @@ public class ClippingAndRegularizationTests
         Assert.Equal([0.3f, -0.2f, 0f], g, (a, b) => Math.Abs(a - b) < 1e-6f);
     }
 }
+
+/// <summary>The trainer updates ranges of the parameters on several threads; the result must be the one-thread result.</summary>
+public class OptimizerRangeTests
+{
+    public static TheoryData<string> Optimizers() => new(Factories.Keys);
+
+    private static readonly Dictionary<string, Func<Optimizer>> Factories = new()
+    {
+        ["Sgd"] = () => new Sgd(0.1f),
+        ["SgdNesterov"] = () => new Sgd(0.1f, momentum: 0.9f, nesterov: true),
+        ["AdaGrad"] = () => new AdaGrad(0.1f),
+        ["RmsProp"] = () => new RmsProp(0.01f),
+        ["Adam"] = () => new Adam(0.01f),
+        ["AdamW"] = () => new AdamW(0.01f, weightDecay: 0.1f),
+    };
+
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void A_step_split_into_ranges_equals_the_whole_step(string name)
+    {
+        // A weight, a bias and a normalization scale, with range cuts inside the weight and across tensors.
+        ParameterTensor[] layout = [new("w", 0, 7, 13, ParameterKind.Weight), new("b", 91, 1, 7, ParameterKind.Bias), new("g", 98, 1, 9, ParameterKind.NormScale)];
+        const int count = 107;
+        int[] cuts = [0, 40, 95, count];
+        Optimizer whole = Factories[name](), split = Factories[name]();
+        Assert.True(split.UpdatesElementwise);
+        float[] a = TestData.Normal(count, new Rng(31)), b = (float[])a.Clone();
+        for (int step = 0; step < 3; step++)
+        {
+            float[] g = TestData.Normal(count, new Rng(32 + (ulong)step));
+            whole.Step(a, g, layout);
+            split.BeginStep(b, g, layout);
+            for (int r = 0; r + 1 < cuts.Length; r++) split.UpdateRange(b, g, layout, cuts[r], cuts[r + 1]);
+            Assert.Equal(a, b);
+        }
+    }
+}

@@ -26,7 +26,12 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private readonly float[] _partLoss = new float[64];
     private readonly int[] _partStart = new int[65];
     private int _parts;
-    private bool _reducing;
+    private WorkerPool? _pool;
+    private Phase _phase;
+
+    // What the worker pool runs: a slice of the batch each, then a range of the gradient reduction, then a
+    // range of the optimizer update.
+    private enum Phase { Compute, Reduce, Update }
 
     /// <summary>A trainer for <paramref name="network"/>.</summary>
     /// <param name="network">The network; its parameters are updated in place.</param>
@@ -119,6 +124,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         var context = new TrainingContext(Network, history);
         int batches = (train.Count + BatchSize - 1) / BatchSize;
         using WorkerPool? pool = _threads > 1 ? new WorkerPool(_threads, Work) : null;
+        _pool = pool;
         _replicas = [Network, .. Enumerable.Range(1, _threads - 1).Select(Network.CreateReplica)];
         try
         {
@@ -170,6 +176,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         }
         finally
         {
+            _pool = null;
             if (history.Count > 0)
                 foreach (ITrainingCallback callback in callbacks) callback.OnTrainingEnd(context);
         }
@@ -210,9 +217,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         }
         // Replicas start from the network's state (small, copied here) and parameters (each copies its own, in parallel).
         for (int part = 1; part < _parts; part++) Network.State.CopyTo(_replicas[part].State);
-        _reducing = false;
+        _phase = Phase.Compute;
         pool!.Run();
-        _reducing = true;
+        _phase = Phase.Reduce;
         pool.Run();
         double loss = 0;
         for (int part = 0; part < _parts; part++)
@@ -229,8 +236,26 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
 
     private void Work(int part)
     {
-        if (_reducing) ReducePart(part);
-        else ComputePart(part);
+        if (part >= _parts) return;
+        switch (_phase)
+        {
+            case Phase.Compute: ComputePart(part); break;
+            case Phase.Reduce: ReducePart(part); break;
+            default: UpdatePart(part); break;
+        }
+    }
+
+    // One of _parts equal ranges of the parameter block.
+    private (int Start, int End) Range(int part)
+    {
+        int length = Network.Gradients.Length;
+        return ((int)((long)length * part / _parts), (int)((long)length * (part + 1) / _parts));
+    }
+
+    private void UpdatePart(int range)
+    {
+        (int start, int end) = Range(range);
+        ((Optimizer)Optimizer).UpdateRange(Network.Parameters, Network.Gradients, Network.ParameterTensors, start, end);
     }
 
     private float PartWeight(int part, int n) => (float)(_partStart[part + 1] - _partStart[part]) / n;
@@ -239,10 +264,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     // owns a range, and every element is summed in the same order as on one thread.
     private void ReducePart(int range)
     {
-        if (range >= _parts) return;
-        Span<float> all = Network.Gradients;
-        int n = _partStart[_parts], start = (int)((long)all.Length * range / _parts), end = (int)((long)all.Length * (range + 1) / _parts);
-        Span<float> gradients = all[start..end];
+        int n = _partStart[_parts];
+        (int start, int end) = Range(range);
+        Span<float> gradients = Network.Gradients[start..end];
         TensorPrimitives.Multiply(gradients, PartWeight(0, n), gradients);
         for (int part = 1; part < _parts; part++)
             TensorPrimitives.MultiplyAdd(_replicas[part].Gradients[start..end], PartWeight(part, n), gradients, gradients);
@@ -250,7 +274,6 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
 
     private void ComputePart(int part)
     {
-        if (part >= _parts) return;
         if (part > 0) Network.Parameters.CopyTo(_replicas[part].Parameters);
         int start = _partStart[part], size = _partStart[part + 1] - start;
         ITrainableNetwork replica = _replicas[part];
@@ -317,7 +340,15 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         // The norm is recomputed only if clipping by value changed the gradient.
         if (!float.IsNaN(ClipNorm)) GradientClipping.Rescale(gradients, ClipNorm, clipValue ? TensorPrimitives.Norm(gradients) : norm);
         LastGradientNorm = norm;
-        Optimizer.Step(Network.Parameters, gradients, Network.ParameterTensors);
+        if (_parts > 1 && Optimizer is Optimizer { UpdatesElementwise: true } elementwise)
+        {
+            // Elementwise optimizers update ranges of the parameters in parallel, with the same result.
+            elementwise.BeginStep(Network.Parameters, gradients, Network.ParameterTensors);
+            _phase = Phase.Update;
+            _pool!.Run();
+        }
+        else
+            Optimizer.Step(Network.Parameters, gradients, Network.ParameterTensors);
         return loss;
     }
 

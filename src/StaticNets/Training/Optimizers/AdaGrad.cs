@@ -15,6 +15,9 @@ public sealed class AdaGrad(float learningRate = 0.01f, float epsilon = 1e-10f) 
     protected override void Allocate(int count) => _sum = new float[count];
 
     /// <inheritdoc/>
+    protected internal override bool UpdatesElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight)
     {
         Span<float> c = _sum.AsSpan(offset, w.Length);

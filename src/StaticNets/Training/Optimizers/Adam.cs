@@ -49,6 +49,9 @@ public class Adam : Optimizer
     }
 
     /// <inheritdoc/>
+    protected internal override bool UpdatesElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight)
     {
         Span<float> m = _m.AsSpan(offset, w.Length), v = _v.AsSpan(offset, w.Length);

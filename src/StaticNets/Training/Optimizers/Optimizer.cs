@@ -27,6 +27,19 @@ public abstract class Optimizer : IOptimizer
     /// <inheritdoc/>
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, ReadOnlySpan<ParameterTensor> layout = default)
     {
+        BeginStep(parameters, gradients, layout);
+        UpdateRange(parameters, gradients, layout, 0, parameters.Length);
+    }
+
+    /// <summary>
+    /// Whether <see cref="Update"/> treats each value on its own (given its offset), so a step may be split into
+    /// ranges updated on different threads with the same result. False unless a subclass says so.
+    /// </summary>
+    protected internal virtual bool UpdatesElementwise => false;
+
+    /// <summary>The checks and the step count of one step; the values are then updated by <see cref="UpdateRange"/>.</summary>
+    internal void BeginStep(Span<float> parameters, ReadOnlySpan<float> gradients, ReadOnlySpan<ParameterTensor> layout)
+    {
         if (parameters.Length != gradients.Length)
             throw new ArgumentException($"gradients has {gradients.Length} values; parameters has {parameters.Length}.", nameof(gradients));
         if (_size < 0)
@@ -37,17 +50,25 @@ public abstract class Optimizer : IOptimizer
         else if (_size != parameters.Length)
             throw new ArgumentException($"This optimizer holds state for {_size} parameters and was given {parameters.Length}; use one optimizer per network.", nameof(parameters));
 
+        foreach (ParameterTensor t in layout)
+            if (t.Offset < 0 || t.Offset + t.Length > parameters.Length)
+                throw new ArgumentException($"Tensor {t.Name} [{t.Offset}, {t.Offset + t.Length}) lies outside the {parameters.Length} parameters.", nameof(layout));
         Steps++;
+    }
+
+    /// <summary>Updates the values in [start, end) of the step begun by <see cref="BeginStep"/>, tensor by tensor.</summary>
+    internal void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, ReadOnlySpan<ParameterTensor> layout, int start, int end)
+    {
         if (layout.IsEmpty)
         {
-            Update(parameters, gradients, 0, isWeight: true);
+            Update(parameters[start..end], gradients[start..end], start, isWeight: true);
             return;
         }
         foreach (ParameterTensor t in layout)
         {
-            if (t.Offset < 0 || t.Offset + t.Length > parameters.Length)
-                throw new ArgumentException($"Tensor {t.Name} [{t.Offset}, {t.Offset + t.Length}) lies outside the {parameters.Length} parameters.", nameof(layout));
-            Update(parameters.Slice(t.Offset, t.Length), gradients.Slice(t.Offset, t.Length), t.Offset, t.Kind == ParameterKind.Weight);
+            int from = Math.Max(start, t.Offset), to = Math.Min(end, t.Offset + t.Length);
+            if (from < to)
+                Update(parameters[from..to], gradients[from..to], from, t.Kind == ParameterKind.Weight);
         }
     }
 

@@ -25,6 +25,9 @@ public sealed class RmsProp : Optimizer
     protected override void Allocate(int count) => _meanSquare = new float[count];
 
     /// <inheritdoc/>
+    protected internal override bool UpdatesElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight)
     {
         Span<float> v = _meanSquare.AsSpan(offset, w.Length);

@@ -33,6 +33,9 @@ public sealed class Sgd : Optimizer
     }
 
     /// <inheritdoc/>
+    protected internal override bool UpdatesElementwise => true;
+
+    /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight)
     {
         float lr = LearningRate, mu = Momentum;
