@@ -26,6 +26,10 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private readonly float[] _partLoss = new float[64];
     private readonly int[] _partStart = new int[65];
     private int _parts;
+    // The batch to gather in the current step: samples order[first ..] of the training set.
+    private Dataset? _gatherFrom;
+    private int[] _gatherOrder = [];
+    private int _gatherFirst;
     private WorkerPool? _pool;
     private Phase _phase;
 
@@ -143,7 +147,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
                     int n = Math.Min(BatchSize, order.Length - first);
                     if (n < Network.MinBatchSize)
                         break;
-                    Gather(train, order.AsSpan(first, n));
+                    (_gatherFrom, _gatherOrder, _gatherFirst) = (train, order, first);
                     KeepState();
                     float loss = Step(ComputeGradients(pool, n), epoch, first / BatchSize + 1);
                     lossSum += (double)loss * n;
@@ -176,7 +180,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         }
         finally
         {
-            _pool = null;
+            (_pool, _gatherFrom) = (null, null);
             if (history.Count > 0)
                 foreach (ITrainingCallback callback in callbacks) callback.OnTrainingEnd(context);
         }
@@ -203,8 +207,8 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     }
 
     /// <summary>
-    /// Gradients of the batch in the gather buffers, into the network's gradient block: on this thread, or
-    /// split over the replicas and reduced in a fixed order (slice 0 first).
+    /// Gradients of the step's batch (each part gathers its own rows) into the network's gradient block: on this
+    /// thread, or split over the replicas and reduced in a fixed order (slice 0 first).
     /// </summary>
     private float ComputeGradients(WorkerPool? pool, int n)
     {
@@ -276,6 +280,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     {
         if (part > 0) Network.Parameters.CopyTo(_replicas[part].Parameters);
         int start = _partStart[part], size = _partStart[part + 1] - start;
+        Gather(_gatherFrom!, _gatherOrder.AsSpan(_gatherFirst + start, size), start);
         ITrainableNetwork replica = _replicas[part];
         ReadOnlySpan<float> x = _batchInputs.AsSpan(start * Network.InputSize, size * Network.InputSize);
         _partLoss[part] = Network.Loss == Loss.SoftmaxCrossEntropy
@@ -352,12 +357,13 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         return loss;
     }
 
-    private void Gather(Dataset data, ReadOnlySpan<int> indices)
+    // Copies samples indices[0..] to rows first.. of the batch buffers (each part gathers its own rows).
+    private void Gather(Dataset data, ReadOnlySpan<int> indices, int first)
     {
         int inSize = Network.InputSize, outSize = Network.OutputSize;
-        for (int k = 0; k < indices.Length; k++)
+        for (int row = 0; row < indices.Length; row++)
         {
-            int i = indices[k];
+            int i = indices[row], k = first + row;
             data.FeaturesOf(i).CopyTo(_batchInputs.AsSpan(k * inSize, inSize));
             if (data.Labels is not null) _batchLabels[k] = data.Labels[i];
             else data.Targets.AsSpan(i * outSize, outSize).CopyTo(_batchTargets.AsSpan(k * outSize, outSize));

@@ -3,7 +3,9 @@ namespace StaticNets;
 /// <summary>
 /// Runs one action on several threads at once, again and again, without allocating per run: workers
 /// wait on their own semaphore, the caller does part 0 itself, then waits for the rest. The first
-/// exception from any part is rethrown on the caller.
+/// exception from any part is rethrown on the caller. Both sides spin for up to <see cref="SpinTime"/>
+/// before they block: a training step runs the pool several times a millisecond, and waking a blocked
+/// thread cost about 1 ms per run on this project's 2-core virtual machine (measured: 700 ms of 1.5 s epoch).
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {
@@ -25,6 +27,8 @@ internal sealed class WorkerPool : IDisposable
 
     public int Parts => _threads.Length + 1;
 
+    private static readonly long SpinTime = System.Diagnostics.Stopwatch.Frequency / 1000;
+
     /// <summary>Runs parts 0 .. Parts − 1 of the work and returns when all are done.</summary>
     public void Run()
     {
@@ -37,6 +41,7 @@ internal sealed class WorkerPool : IDisposable
         }
         finally
         {
+            SpinUntil(static done => done.IsSet, _done);
             _done.Wait();
         }
         if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
@@ -46,7 +51,8 @@ internal sealed class WorkerPool : IDisposable
     {
         while (true)
         {
-            _start[part - 1].Wait();
+            SemaphoreSlim start = _start[part - 1];
+            if (!SpinUntil(static s => s.Wait(0), start)) start.Wait();
             if (_stopping) return;
             try
             {
@@ -61,6 +67,19 @@ internal sealed class WorkerPool : IDisposable
                 _done.Signal();
             }
         }
+    }
+
+    // Spins (without sleeping) until the condition holds or SpinTime passes; returns whether it held.
+    private static bool SpinUntil<T>(Func<T, bool> condition, T state)
+    {
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTime;
+        var spinner = new SpinWait();
+        while (!condition(state))
+        {
+            if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline) return false;
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+        return true;
     }
 
     public void Dispose()
