@@ -50,8 +50,11 @@ internal static class DenseShapes
 
     public const int MaxPanelWidth = 32;
 
-    /// <summary>Only products small enough to be scalar sums stay unrolled at inference; all others read packed panels.</summary>
-    public static bool PacksForInference(int rows, int inputs) => rows > UnrollRows || inputs > ScalarDotInputs;
+    /// <summary>
+    /// Products of at most <see cref="UnrollRows"/> rows stay unrolled at inference (a few dot products beat a
+    /// mostly padded 32-output panel: 30 against 46 ns for 32 → 4); all others read packed panels.
+    /// </summary>
+    public static bool PacksForInference(int rows, int inputs) => rows > UnrollRows;
 
     public static int Padded(int rows) => (rows + MaxPanelWidth - 1) / MaxPanelWidth * MaxPanelWidth;
 
