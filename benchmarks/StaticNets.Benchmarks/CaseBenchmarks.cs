@@ -94,6 +94,7 @@ public class MlpInference
 public class MlpTrainingStep
 {
     private Trainer<MnistTrainingMlp> _trainer = null!;
+    private DynamicTrainer _dynamic = null!;
     private float[] _x = null!;
     private int[] _labels = null!;
     private nn.Module<Tensor, Tensor> _torch = null!;
@@ -106,7 +107,9 @@ public class MlpTrainingStep
     [GlobalSetup]
     public void Setup()
     {
-        _trainer = new Trainer<MnistTrainingMlp>(new MnistTrainingMlp(seed: 1, maxBatchSize: Batch), new Adam(1e-3f), Batch);
+        var net = new MnistTrainingMlp(seed: 1, maxBatchSize: Batch);
+        _dynamic = DynamicTrainer.From(net, Batch, 1e-3f);
+        _trainer = new Trainer<MnistTrainingMlp>(net, new Adam(1e-3f), Batch);
         _x = Inputs.Normal(784, Batch);
         var rng = new Rng(3);
         _labels = Enumerable.Range(0, Batch).Select(_ => rng.NextInt(10)).ToArray();
@@ -120,6 +123,9 @@ public class MlpTrainingStep
 
     [Benchmark(Baseline = true, Description = "StaticNets")]
     public float StaticNets() => _trainer.TrainStep(_x, _labels, Batch);
+
+    [Benchmark(Description = "dynamic C#")]
+    public float Dynamic() => _dynamic.TrainStep(_x, _labels, Batch);
 
     [Benchmark(Description = "TorchSharp")]
     public float TorchSharp()
