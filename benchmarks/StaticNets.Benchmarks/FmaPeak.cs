@@ -7,17 +7,33 @@ namespace StaticNets.Benchmarks;
 /// <summary>
 /// The core's FP32 peak, for the "fraction of peak" column: a register-only loop of independent fused
 /// multiply-adds (12 accumulators, more than latency × ports), at the widest vector width the JIT uses.
-/// One call runs <see cref="Iterations"/> × 12 FMAs; GFLOP/s = 2 × lanes × 12 × Iterations / time.
+/// One call runs <see cref="Iterations"/> × 12 FMAs per thread; GFLOP/s = threads × 2 × lanes × 12 × Iterations / time.
 /// </summary>
 public class FmaPeak
 {
-    public const int Iterations = 1_000_000;
+    public const int Iterations = 4_000_000; // ~10 ms per call, so starting the second thread is noise
 
     /// <summary>Floats per vector on this machine (16 with AVX-512).</summary>
     public static int Lanes => Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256<float>.Count;
 
-    [Benchmark(Description = "FMA peak (12 x Iterations vector FMAs)")]
-    public float Peak() => Vector512.IsHardwareAccelerated ? Loop512() : Loop256();
+    /// <summary>1: one core's peak; 2: the same loop on two threads at once (each does the full count), which shows
+    /// how much FMA throughput a second core adds on this machine.</summary>
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    [Benchmark(Description = "FMA peak (12 x Iterations vector FMAs per thread)")]
+    public float Peak()
+    {
+        if (Threads == 1) return Loop();
+        float other = 0;
+        var thread = new Thread(() => other = Loop());
+        thread.Start();
+        float mine = Loop();
+        thread.Join();
+        return mine + other;
+    }
+
+    private static float Loop() => Vector512.IsHardwareAccelerated ? Loop512() : Loop256();
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static float Loop512()
