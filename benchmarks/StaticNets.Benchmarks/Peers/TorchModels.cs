@@ -16,9 +16,12 @@ public static class TorchModels
     private static bool s_threadsSet;
 
     /// <summary>Same thread count as StaticNets: one. libtorch accepts the interop setting once per process.</summary>
-    public static void UseOneThread()
+    public static void UseOneThread() => UseThreads(1);
+
+    /// <summary>Intra-op threads as StaticNets' data-parallel trainer uses them (interop threads stay at one).</summary>
+    public static void UseThreads(int threads)
     {
-        torch.set_num_threads(1);
+        torch.set_num_threads(threads);
         if (s_threadsSet) return;
         torch.set_num_interop_threads(1);
         s_threadsSet = true;
