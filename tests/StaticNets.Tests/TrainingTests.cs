@@ -95,3 +95,28 @@ public partial class SpiralThreeNet;
 [Network(Loss = Loss.MeanSquaredError)]
 [Input(2)] [Dense(1)]
 public partial class LinearNetTwo;
+
+public class GradientBlockTests
+{
+    public static TheoryData<string> Networks() => new(NetworkFactories.All.Keys);
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Every_gradient_is_rewritten_by_each_call(string name)
+    {
+        // Two copies take the same two steps; one has garbage in its gradient block before the second. If any
+        // gradient were accumulated instead of written, the garbage would survive into it.
+        if (NetworkFactories.All[name](1) is not ITrainableNetwork clean || NetworkFactories.All[name](1) is not ITrainableNetwork dirty) return;
+        const int batch = 8;
+        var rng = new Rng(41);
+        float[] x1 = TestData.Normal(batch * clean.InputSize, rng), x2 = TestData.Normal(batch * clean.InputSize, rng);
+        var t1 = TestData.TargetsFor(clean, batch, rng);
+        var t2 = TestData.TargetsFor(clean, batch, rng);
+        TestData.ComputeGradients(clean, x1, t1, batch);
+        TestData.ComputeGradients(dirty, x1, t1, batch);
+        dirty.Gradients.Fill(1000f);
+        TestData.ComputeGradients(clean, x2, t2, batch);
+        TestData.ComputeGradients(dirty, x2, t2, batch);
+        Assert.Equal(clean.Gradients.ToArray(), dirty.Gradients.ToArray());
+    }
+}
