@@ -38,7 +38,6 @@ internal static class TrainingEmitter
         w.Line($"    {Names.Guard}.Length(inputGradients.Length, batchSize * InputSize, nameof(inputGradients), \"batchSize × InputSize, or empty\");");
         w.Line("ForwardTraining(inputs, batchSize);");
         w.Line($"float loss = {Names.Kernels}.LossKernels.{lossCall}({logits}, {targetName}, {Names.Rows($"_d{layout.Last.Index}", "batchSize * OutputSize")}, batchSize, OutputSize);");
-        w.Line("global::System.Array.Clear(_gradients);");
         w.Line("Backward(inputs, batchSize, inputGradients);");
         w.Line("return loss;");
         w.Close();
@@ -155,19 +154,22 @@ internal static class TrainingEmitter
             switch (op)
             {
                 case DenseOp dense:
-                    w.Line($"{Names.Kernels}.DenseKernels.BackwardParameters({dz}, {Input(op)}, {Names.Weights(dense, "g")}, {Names.Bias(dense, "g")}, batch, {dense.InputSize}, {dense.Rows});");
+                    w.Line($"{Names.Kernels}.DenseKernels.BackwardParameters({dz}, {Input(op)}, {Names.Weights(dense, "g")}, {Names.Bias(dense, "g")}, batch, {dense.InputSize}, {dense.Rows}, accumulate: false);");
                     if (first) w.Open("if (!inputGradients.IsEmpty)");
                     w.Line($"{Names.Kernels}.DenseKernels.BackwardInput({dz}, {Names.Weights(dense, "p")}, {target}, batch, {dense.InputSize}, {dense.Rows});");
                     break;
                 case BatchNormOp b:
+                    EmitClear(w, b.GammaOffset, n, b.BetaOffset);
                     w.Line($"{Names.Kernels}.NormalizationKernels.BatchNormBackward({dz}, {Names.Rows($"_xhat{k}", $"batch * {n}")}, _invStd{k}, {Names.Slice("p", b.GammaOffset, n)}, " +
                         $"{Names.Slice("g", b.GammaOffset, n)}, {Names.Slice("g", b.BetaOffset, n)}, {target}, batch, {n});");
                     break;
                 case LayerNormOp l:
+                    EmitClear(w, l.GammaOffset, n, l.BetaOffset);
                     w.Line($"{Names.Kernels}.NormalizationKernels.LayerNormBackward({dz}, {Names.Rows($"_xhat{k}", $"batch * {n}")}, {Names.Rows($"_invStd{k}", "batch")}, {Names.Slice("p", l.GammaOffset, n)}, " +
                         $"{Names.Slice("g", l.GammaOffset, n)}, {Names.Slice("g", l.BetaOffset, n)}, {target}, batch, {n});");
                     break;
                 case PReLUOp pr:
+                    EmitClear(w, pr.SlopeOffset, n);
                     w.Line($"{Names.Kernels}.ElementwiseKernels.PReLUBackward({Input(op)}, {Names.Slice("p", pr.SlopeOffset, n)}, {d}, {target}, {Names.Slice("g", pr.SlopeOffset, n)}, batch, {n});");
                     break;
                 case DropoutOp:
@@ -187,6 +189,18 @@ internal static class TrainingEmitter
     }
 
     /// <summary>Emits dz = da ⊙ f'(z) (or the maxout/softmax form) where op k has an activation; returns the span holding dz.</summary>
+    // The normalization and PReLU kernels add into their parameter gradients: clear those slices first. (Dense
+    // products write theirs, so the gradient block as a whole is never cleared.)
+    private static void EmitClear(CodeWriter w, int offset, int n, int secondOffset = -1)
+    {
+        if (secondOffset == offset + n) w.Line($"{Names.Slice("g", offset, 2 * n)}.Clear();");
+        else
+        {
+            w.Line($"{Names.Slice("g", offset, n)}.Clear();");
+            if (secondOffset >= 0) w.Line($"{Names.Slice("g", secondOffset, n)}.Clear();");
+        }
+    }
+
     private static string EmitActivationBackward(CodeWriter w, WorkspaceLayout layout, OpPlan op, string d)
     {
         ActivationPlan activation = op.Activation;

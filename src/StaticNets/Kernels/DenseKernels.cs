@@ -32,21 +32,23 @@ public static class DenseKernels
     }
 
     /// <summary>
-    /// Adds this batch's weight and bias gradients: dW += dzᵀ x, db += column sums of dz.
-    /// <paramref name="biasGradient"/> may be empty (no bias).
+    /// This batch's weight and bias gradients: dW += dzᵀ x, db += column sums of dz; with
+    /// <paramref name="accumulate"/> false they are written instead of added (dW = dzᵀ x: no clearing pass,
+    /// and dW is not read). <paramref name="biasGradient"/> may be empty (no bias).
     /// </summary>
     public static void BackwardParameters(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> weightGradient,
-        Span<float> biasGradient, int batch, int inSize, int outSize)
+        Span<float> biasGradient, int batch, int inSize, int outSize, bool accumulate = true)
     {
         CheckSizes(x.Length, batch * inSize, weightGradient.Length, outSize * inSize, dz.Length, batch * outSize);
         if (!biasGradient.IsEmpty)
         {
             if (biasGradient.Length != outSize) ThrowSize(nameof(biasGradient), biasGradient.Length, outSize);
+            if (!accumulate) biasGradient.Clear();
             for (int r = 0; r < batch; r++)
                 System.Numerics.Tensors.TensorPrimitives.Add(biasGradient, dz.Slice(r * outSize, outSize), biasGradient);
         }
-        // dW[o, i] += Σ_r dz[r, o]·x[r, i]: C = dW, A(k = r, m = o) = dz, B = x.
-        var product = new OuterProducts(dz, aStrideK: outSize, aStrideM: 1, x, inSize, weightGradient, inSize, kCount: batch, mCount: outSize, inSize, accumulate: true);
+        // dW[o, i] (+)= Σ_r dz[r, o]·x[r, i]: C = dW, A(k = r, m = o) = dz, B = x.
+        var product = new OuterProducts(dz, aStrideK: outSize, aStrideM: 1, x, inSize, weightGradient, inSize, kCount: batch, mCount: outSize, inSize, accumulate);
         Multiply(product);
     }
 
