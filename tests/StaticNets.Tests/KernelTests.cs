@@ -93,6 +93,11 @@ public class KernelTests
                             for (int o = 0; o < outSize; o++) { double t = (double)dz[r * outSize + o] * w[o * inSize + i]; g += t; abs += Math.Abs(t); }
                             AssertSumClose(g, dx[r * inSize + i], abs, outSize);
                         }
+                    // Written instead of added: stale values are replaced by the same sums.
+                    float[] written = TestData.Normal(outSize * inSize, rng), writtenBias = TestData.Normal(outSize, rng);
+                    DenseKernels.BackwardParameters(dz, x, written, writtenBias, batch, inSize, outSize, accumulate: false);
+                    Assert.Equal(dw, written);
+                    Assert.Equal(db, writtenBias);
                 }
     }
 
