@@ -24,16 +24,20 @@ public sealed class Rng
     }
 
     /// <summary>64 uniformly random bits.</summary>
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Step(ref _s0, ref _s1, ref _s2, ref _s3);
+
+    // One xoshiro256** step over a state that may be the fields or copies of them in registers.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static ulong Step(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
     {
-        ulong result = RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = RotateLeft(_s3, 45);
+        ulong result = RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = RotateLeft(s3, 45);
         return result;
     }
 
@@ -46,18 +50,7 @@ public sealed class Rng
     {
         ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
         for (int i = 0; i < mask.Length; i++)
-        {
-            ulong result = RotateLeft(s1 * 5, 7) * 9;
-            ulong t = s1 << 17;
-            s2 ^= s0;
-            s3 ^= s1;
-            s1 ^= s2;
-            s0 ^= s3;
-            s2 ^= t;
-            s3 = RotateLeft(s3, 45);
-            float u = (result >> 40) * (1f / (1 << 24));
-            mask[i] = scale * System.Runtime.CompilerServices.Unsafe.BitCast<bool, byte>(u >= rate);
-        }
+            mask[i] = scale * System.Runtime.CompilerServices.Unsafe.BitCast<bool, byte>(ToSingle(Step(ref s0, ref s1, ref s2, ref s3)) >= rate);
         (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
     }
 
@@ -65,7 +58,9 @@ public sealed class Rng
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
     /// <summary>Uniform in [0, 1) with 24 random bits.</summary>
-    public float NextSingle() => (NextUInt64() >> 40) * (1f / (1 << 24));
+    public float NextSingle() => ToSingle(NextUInt64());
+
+    private static float ToSingle(ulong bits) => (bits >> 40) * (1f / (1 << 24));
 
     /// <summary>Uniform integer in [0, <paramref name="bound"/>), without modulo bias (Lemire's method).</summary>
     public int NextInt(int bound)
