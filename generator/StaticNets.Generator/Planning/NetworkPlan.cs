@@ -54,7 +54,7 @@ internal static class DenseShapes
     /// Products of at most <see cref="UnrollRows"/> rows stay unrolled at inference (a few dot products beat a
     /// mostly padded 32-output panel: 30 against 46 ns for 32 → 4); all others read packed panels.
     /// </summary>
-    public static bool PacksForInference(int rows, int inputs) => rows > UnrollRows;
+    public static bool PacksForInference(int rows) => rows > UnrollRows;
 
     public static int Padded(int rows) => (rows + MaxPanelWidth - 1) / MaxPanelWidth * MaxPanelWidth;
 

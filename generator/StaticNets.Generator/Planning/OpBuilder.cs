@@ -67,7 +67,7 @@ internal sealed class OpBuilder(LayerSpec layer, int inputWidth, int source = -1
                 int bias = Layer.Bias ? layout.TakeParameters(rows) : -1;
                 ActivationPlan effective = EffectiveActivation(index, all);
                 float slope = effective.Kind == ActivationKind.LeakyReLU ? effective.Value : 0f;
-                int packed = DenseShapes.PacksForInference(rows, n) ? layout.TakeInference(DenseShapes.PackedCount(n, rows)) : -1;
+                int packed = DenseShapes.PacksForInference(rows) ? layout.TakeInference(DenseShapes.PackedCount(n, rows)) : -1;
                 return new DenseOp(index, n, Layer.Size, number, activation, Layer.Bias, weights, bias,
                     ResolveInit(Layer.Init, effective.Kind), Layer.InitScale, Layer.BiasInit, slope, packed);
             }
@@ -78,7 +78,7 @@ internal sealed class OpBuilder(LayerSpec layer, int inputWidth, int source = -1
                 // Folding skips the Dense's own output at inference, so only when nothing else reads it.
                 OpBuilder? before = index >= 2 ? all[index - 2] : null;
                 bool folds = before is { Layer.Kind: LayerKind.Dense, ActivationLayer: null } && !savedSources.Contains(index - 1);
-                bool intoUnpacked = folds && !DenseShapes.PacksForInference(n, before!.InputWidth);
+                bool intoUnpacked = folds && !DenseShapes.PacksForInference(n);
                 int folded = layout.TakeInference(intoUnpacked ? (long)n * before!.InputWidth + n : 2L * n);
                 return new BatchNormOp(index, n, number, Activation(), gamma, beta, mean, variance, Layer.Value, Layer.Epsilon, folds, folded);
             }
