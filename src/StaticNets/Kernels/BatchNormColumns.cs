@@ -93,16 +93,18 @@ internal static class BatchNormColumns
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<double> Load(ref float source, int index) => Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref source, (nuint)index));
 
-    // The rectifiers as selects (same values as their scalar forms); other activations value by value.
+    // Identity and the rectifiers on the vector; other activations value by value.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Activate<TAct>(Vector128<float> v, ref float destination, TAct activation) where TAct : struct, IActivation
     {
         if (typeof(TAct) == typeof(Identity))
             v.StoreUnsafe(ref destination);
-        else if (typeof(TAct) == typeof(ReLU))
-            Vector128.ConditionalSelect(Vector128.GreaterThan(v, Vector128<float>.Zero), v, Vector128<float>.Zero).StoreUnsafe(ref destination);
-        else if (typeof(TAct) == typeof(LeakyReLU))
-            Vector128.ConditionalSelect(Vector128.GreaterThan(v, Vector128<float>.Zero), v, v * Unsafe.As<TAct, LeakyReLU>(ref activation).Alpha).StoreUnsafe(ref destination);
+        else if (Rectifiers.Is<TAct>())
+        {
+            // The select of Rectifiers.Forward on four lanes (ISimd has no 128-bit width).
+            Vector128<float> otherwise = typeof(TAct) == typeof(ReLU) ? Vector128<float>.Zero : v * Rectifiers.NegativeSlope(activation);
+            Vector128.ConditionalSelect(Vector128.GreaterThan(v, Vector128<float>.Zero), v, otherwise).StoreUnsafe(ref destination);
+        }
         else
             for (int k = 0; k < Width; k++)
                 Unsafe.Add(ref destination, k) = activation.Forward(v.GetElement(k));

@@ -68,10 +68,9 @@ public static class DenseKernels
         int n = dz.Length;
         if (z.Length != n || a.Length != n || da.Length != n) ThrowSize(nameof(da), da.Length, n);
         int i = 0;
-        // The rectifiers' derivative is a select: on vectors it has no branch to mispredict (same products as below).
-        if (typeof(TAct) == typeof(ReLU) || typeof(TAct) == typeof(LeakyReLU))
+        if (Rectifiers.Is<TAct>())
         {
-            float slope = typeof(TAct) == typeof(LeakyReLU) ? Unsafe.As<TAct, LeakyReLU>(ref activation).Alpha : 0f;
+            float slope = Rectifiers.NegativeSlope(activation);
             if (Vector512.IsHardwareAccelerated) i = RectifierBackward<Simd512>(z, da, dz, slope);
             else if (Vector256.IsHardwareAccelerated) i = RectifierBackward<Simd256>(z, da, dz, slope);
         }
@@ -79,7 +78,7 @@ public static class DenseKernels
             dz[i] = da[i] * activation.Derivative(z[i], a[i]);
     }
 
-    // Returns how many values it did (whole vectors).
+    // dz = da·(z > 0 ? 1 : slope), the same products as the scalar loop; returns how many values it did (whole vectors).
     private static int RectifierBackward<TV>(ReadOnlySpan<float> z, ReadOnlySpan<float> da, Span<float> dz, float slope) where TV : struct, ISimd<TV>
     {
         ref float zr = ref MemoryMarshal.GetReference(z), dar = ref MemoryMarshal.GetReference(da), dzr = ref MemoryMarshal.GetReference(dz);

@@ -241,26 +241,19 @@ public static class PackedDenseKernels
         Store(l, r + 1, p, TV.Add(TV.Add(b00, b10), TV.Add(b20, b30)), TV.Add(TV.Add(b01, b11), TV.Add(b21, b31)), activation);
     }
 
-    // Identity, ReLU and LeakyReLU run on the vectors (typeof tests on struct type arguments are JIT-time
-    // constants; a scalar ReLU on random signs would mispredict half its branches). Other activations, and the
-    // partial last panel, go through a stack copy of the panel.
+    // Identity and the rectifiers run on the vectors; other activations, and the partial last panel, go through a
+    // stack copy of the panel.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store<TAct, TV>(in Packed l, int r, int p, TV low, TV high, TAct activation) where TAct : struct, IActivation where TV : struct, ISimd<TV>
     {
         int w = TV.Count, j = p * 2 * w, count = Math.Min(2 * w, l.Out - j);
         ref float a = ref Unsafe.Add(ref l.A, r * l.Out + j);
-        if (count == 2 * w && (typeof(TAct) == typeof(Identity) || typeof(TAct) == typeof(ReLU) || typeof(TAct) == typeof(LeakyReLU)))
+        if (count == 2 * w && (typeof(TAct) == typeof(Identity) || Rectifiers.Is<TAct>()))
         {
-            if (typeof(TAct) == typeof(ReLU))
+            if (Rectifiers.Is<TAct>())
             {
-                low = TV.SelectPositive(low, low, TV.Zero);
-                high = TV.SelectPositive(high, high, TV.Zero);
-            }
-            else if (typeof(TAct) == typeof(LeakyReLU))
-            {
-                TV alpha = TV.Broadcast(Unsafe.As<TAct, LeakyReLU>(ref activation).Alpha);
-                low = TV.SelectPositive(low, low, TV.Multiply(low, alpha));
-                high = TV.SelectPositive(high, high, TV.Multiply(high, alpha));
+                low = Rectifiers.Forward(low, activation);
+                high = Rectifiers.Forward(high, activation);
             }
             TV.Store(low, ref a, 0);
             TV.Store(high, ref a, (nuint)w);
