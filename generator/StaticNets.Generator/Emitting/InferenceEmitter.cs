@@ -44,9 +44,7 @@ internal static class InferenceEmitter
         w.Line("/// Throws ArgumentException for wrong lengths or a NaN/infinite input.");
         w.Line("/// </summary>");
         w.Open($"public void Predict({Names.ReadOnlySpan} input, {Names.Span} output)");
-        w.Line($"{Names.Guard}.Length(input.Length, InputSize, nameof(input), \"InputSize of {plan.ClassName}\");");
-        w.Line($"{Names.Guard}.Length(output.Length, OutputSize, nameof(output), \"OutputSize of {plan.ClassName}\");");
-        w.Line($"{Names.Guard}.Finite(input, nameof(input));");
+        EmitSampleChecks(w, plan, "output");
         EmitBlocks(w, layout);
         if (layout.PredictScratchSize > 0)
         {
@@ -99,10 +97,7 @@ internal static class InferenceEmitter
         w.Line("/// uncertainty. Uses the network's workspace and random generator; allocates nothing.");
         w.Line("/// </summary>");
         w.Open($"public void PredictMonteCarlo({Names.ReadOnlySpan} input, {Names.Span} mean, {Names.Span} standardDeviation, int samples)");
-        w.Line($"{Names.Guard}.Length(input.Length, InputSize, nameof(input), \"InputSize of {plan.ClassName}\");");
-        w.Line($"{Names.Guard}.Length(mean.Length, OutputSize, nameof(mean), \"OutputSize of {plan.ClassName}\");");
-        w.Line($"{Names.Guard}.Length(standardDeviation.Length, OutputSize, nameof(standardDeviation), \"OutputSize of {plan.ClassName}\");");
-        w.Line($"{Names.Guard}.Finite(input, nameof(input));");
+        EmitSampleChecks(w, plan, "mean", "standardDeviation");
         w.Line("if (samples < 2) throw new global::System.ArgumentOutOfRangeException(nameof(samples), samples, \"Monte-Carlo prediction needs at least 2 samples for a standard deviation.\");");
         w.Line("global::System.Span<double> sums = _monteCarloSums;");
         w.Line("sums.Clear();");
@@ -238,6 +233,15 @@ internal static class InferenceEmitter
         w.Close();
         w.Close();
         w.Line();
+    }
+
+    /// <summary>The checks every single-sample entry point starts with: lengths of `input` and the outputs, finite input.</summary>
+    private static void EmitSampleChecks(CodeWriter w, NetworkPlan plan, params string[] outputs)
+    {
+        w.Line($"{Names.Guard}.Length(input.Length, InputSize, nameof(input), \"InputSize of {plan.ClassName}\");");
+        foreach (string output in outputs)
+            w.Line($"{Names.Guard}.Length({output}.Length, OutputSize, nameof({output}), \"OutputSize of {plan.ClassName}\");");
+        w.Line($"{Names.Guard}.Finite(input, nameof(input));");
     }
 
     /// <summary>The checks every batched entry point starts with.</summary>
