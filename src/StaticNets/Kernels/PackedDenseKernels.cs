@@ -41,18 +41,32 @@ public static class PackedDenseKernels
         if (!scale.IsEmpty && scale.Length != outSize) ThrowSize(nameof(scale), scale.Length, outSize);
         if (!shift.IsEmpty && shift.Length != outSize) ThrowSize(nameof(shift), shift.Length, outSize);
         CheckPacked(packedWeights.Length, packedBias.Length, inSize, outSize);
-        int width = PanelWidth;
-        packedWeights.Clear();
         packedBias.Clear();
         for (int j = 0; j < outSize; j++)
+            packedBias[j] = (scale.IsEmpty ? 1f : scale[j]) * (bias.IsEmpty ? 0f : bias[j]) + (shift.IsEmpty ? 0f : shift[j]);
+        // Panel by panel, in blocks of inputs small enough that the block of the packed panel (the strided
+        // writes) stays in L1 while each of the panel's rows is read in order.
+        const int Block = 64;
+        int width = PanelWidth, at = 0;
+        for (int first = 0; first < outSize; first += width, at += inSize * width)
         {
-            float s = scale.IsEmpty ? 1f : scale[j];
-            packedBias[j] = s * (bias.IsEmpty ? 0f : bias[j]) + (shift.IsEmpty ? 0f : shift[j]);
-            int first = j / width * inSize * width + j % width;
-            ReadOnlySpan<float> row = weights.Slice(j * inSize, inSize);
-            for (int k = 0; k < inSize; k++)
-                packedWeights[first + k * width] = s * row[k];
+            int columns = Math.Min(width, outSize - first);
+            Span<float> panel = packedWeights.Slice(at, inSize * width);
+            if (columns < width) panel.Clear();
+            for (int k0 = 0; k0 < inSize; k0 += Block)
+            {
+                int count = Math.Min(Block, inSize - k0);
+                for (int c = 0; c < columns; c++)
+                {
+                    float s = scale.IsEmpty ? 1f : scale[first + c];
+                    ReadOnlySpan<float> row = weights.Slice((first + c) * inSize + k0, count);
+                    Span<float> column = panel.Slice(k0 * width + c);
+                    for (int k = 0; k < row.Length; k++)
+                        column[k * width] = s * row[k];
+                }
+            }
         }
+        packedWeights[at..].Clear();
     }
 
     /// <summary>a = f(x Wᵀ + b) for <paramref name="batch"/> rows, from weights packed by <see cref="Pack"/>.</summary>
