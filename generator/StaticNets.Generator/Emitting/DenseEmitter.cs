@@ -53,8 +53,8 @@ internal static class DenseEmitter
     }
 
     /// <summary>
-    /// The unrolled methods small dense products need: plain for training and unpacked inference, folded where a
-    /// BatchNorm folds into an unpacked Dense.
+    /// The unrolled methods small dense products need (such products are never packed): plain for training and
+    /// inference, folded where a BatchNorm folds in.
     /// </summary>
     public static void EmitUnrolledMethods(CodeWriter w, WorkspaceLayout layout)
     {
@@ -62,9 +62,8 @@ internal static class DenseEmitter
         {
             if (op is DenseOp d && d.Rows <= DenseShapes.UnrollRows)
             {
-                if (layout.Trainable || !d.Packed)
-                    EmitUnrolled(w, d, folded: false, d.Activation, d.HasBias);
-                if (layout.IsFoldedAway(d) && !d.Packed)
+                EmitUnrolled(w, d, folded: false, d.Activation, d.HasBias);
+                if (layout.IsFoldedAway(d))
                     EmitUnrolled(w, d, folded: true, layout.Op(d.Index + 1).Activation, hasBias: true);
             }
         }
