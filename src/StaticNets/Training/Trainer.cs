@@ -213,7 +213,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private float ComputeGradients(WorkerPool? pool, int n)
     {
         _parts = pool is null ? 1 : Math.Min(pool.Parts, n / Network.MinBatchSize);
-        for (int part = 0; part <= _parts; part++) _partStart[part] = (int)((long)n * part / _parts);
+        for (int part = 0; part <= _parts; part++) _partStart[part] = Boundary(n, part);
         if (_parts == 1)
         {
             ComputePart(0);
@@ -249,11 +249,14 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         }
     }
 
-    // One of _parts equal ranges of the parameter block.
+    // Where part `part` of `length` items split into _parts near-equal runs begins (the batch's rows, the parameters).
+    private int Boundary(int length, int part) => (int)((long)length * part / _parts);
+
+    // One of _parts near-equal ranges of the parameter block.
     private (int Start, int End) Range(int part)
     {
         int length = Network.Gradients.Length;
-        return ((int)((long)length * part / _parts), (int)((long)length * (part + 1) / _parts));
+        return (Boundary(length, part), Boundary(length, part + 1));
     }
 
     private void UpdatePart(int range)
