@@ -98,15 +98,16 @@ public partial class LinearNetTwo;
 
 public class GradientBlockTests
 {
-    public static TheoryData<string> Networks() => new(NetworkFactories.All.Keys);
+    public static TheoryData<string> TrainableNetworks() => new(NetworkFactories.All.Where(f => f.Value(1) is ITrainableNetwork).Select(f => f.Key));
 
     [Theory]
-    [MemberData(nameof(Networks))]
+    [MemberData(nameof(TrainableNetworks))]
     public void Every_gradient_is_rewritten_by_each_call(string name)
     {
         // Two copies take the same two steps; one has garbage in its gradient block before the second. If any
         // gradient were accumulated instead of written, the garbage would survive into it.
-        if (NetworkFactories.All[name](1) is not ITrainableNetwork clean || NetworkFactories.All[name](1) is not ITrainableNetwork dirty) return;
+        var clean = (ITrainableNetwork)NetworkFactories.All[name](1);
+        var dirty = (ITrainableNetwork)NetworkFactories.All[name](1);
         const int batch = 8;
         var rng = new Rng(41);
         float[] x1 = TestData.Normal(batch * clean.InputSize, rng), x2 = TestData.Normal(batch * clean.InputSize, rng);
