@@ -53,7 +53,7 @@ public class GradientCheckTests(ITestOutputHelper output)
         var reference = new ReferenceNetwork(net);
         double[] p = TestData.AsDouble(net.Parameters), state = TestData.AsDouble(net.State);
         double[] x = inputs.Select(v => (double)v).ToArray();
-        float[][]? masks = TestData.DropoutMasks(net);
+        float[][]? masks = TestData.DropoutMasks(net)?.Select(m => m.ToArray()).ToArray();
         double Loss(double[] parameters, double[] at) => reference.Loss(parameters, state, at, targets.AsDouble, batch, training: true, masks);
         double referenceLoss = Loss(p, x);
         Assert.True(Math.Abs(loss - referenceLoss) <= 1e-5 * Math.Max(1, Math.Abs(referenceLoss)),

@@ -41,8 +41,8 @@ public static class TestData
     }
 
     /// <summary>The dropout masks of a generated network's last training step (an internal test hook), or null without dropout.</summary>
-    public static float[][]? DropoutMasks(INetwork net) =>
-        (float[][]?)net.GetType().GetProperty("DropoutMasks", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.GetValue(net);
+    public static ArraySegment<float>[]? DropoutMasks(INetwork net) =>
+        (ArraySegment<float>[]?)net.GetType().GetProperty("DropoutMasks", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.GetValue(net);
 
     public static float ComputeGradients(ITrainableNetwork net, float[] inputs, (int[] Labels, float[] Targets, double[] AsDouble) targets, int batch, Span<float> inputGradients = default) =>
         net.Loss == Loss.SoftmaxCrossEntropy

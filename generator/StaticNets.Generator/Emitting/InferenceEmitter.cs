@@ -103,8 +103,8 @@ internal static class InferenceEmitter
         w.Line("sums.Clear();");
         w.Open("for (int done = 0; done < samples;)");
         w.Line("int n = global::System.Math.Min(MaxBatchSize, samples - done);");
-        w.Line("for (int r = 0; r < n; r++) input.CopyTo(new global::System.Span<float>(_monteCarloInputs, r * InputSize, InputSize));");
-        w.Line($"ForwardInference(new {Names.ReadOnlySpan}(_monteCarloInputs, 0, n * InputSize), n, dropout: true);");
+        w.Line($"for (int r = 0; r < n; r++) input.CopyTo({Names.RowsFrom("_monteCarloInputs", "r * InputSize", "InputSize")});");
+        w.Line($"ForwardInference({Names.Rows("_monteCarloInputs", "n * InputSize")}, n, dropout: true);");
         w.Line($"{Names.Span} y = {Names.Output(layout.Last, "n")};");
         EmitLink(w, plan, "y", "n");
         w.Open("for (int i = 0; i < y.Length; i++)");

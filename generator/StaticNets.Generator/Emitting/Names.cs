@@ -11,8 +11,17 @@ internal static class Names
     public const string Span = "global::System.Span<float>";
     public const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
 
-    /// <summary>The first <paramref name="count"/> floats of workspace array <paramref name="field"/>.</summary>
-    public static string Rows(string field, string count) => $"new {Span}({field}, 0, {count})";
+    /// <summary>The type of every float block and workspace buffer: an aligned segment (see <c>AlignedArrays</c>).</summary>
+    public const string Block = "global::System.ArraySegment<float>";
+
+    /// <summary>An expression allocating a block of <paramref name="length"/> floats on a cache-line boundary.</summary>
+    public static string NewBlock(string length) => $"global::StaticNets.AlignedArrays.Allocate({length})";
+
+    /// <summary>The first <paramref name="count"/> floats of workspace buffer <paramref name="field"/>.</summary>
+    public static string Rows(string field, string count) => RowsFrom(field, "0", count);
+
+    /// <summary><paramref name="count"/> floats of workspace buffer <paramref name="field"/> from <paramref name="start"/>.</summary>
+    public static string RowsFrom(string field, string start, string count) => $"global::System.MemoryExtensions.AsSpan({field}, {start}, {count})";
 
     /// <summary>Op k's training output for the first `batch` rows.</summary>
     public static string Output(OpPlan op, string batch = "batch") => Rows($"_a{op.Index}", $"{batch} * {op.OutputSize}");

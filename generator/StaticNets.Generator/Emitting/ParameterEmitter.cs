@@ -34,23 +34,23 @@ internal static class ParameterEmitter
         EmitTensorTable(w, "s_parameterTensors", tensors.Where(t => !t.InState));
         EmitTensorTable(w, "s_stateTensors", tensors.Where(t => t.InState));
 
-        w.Line("private readonly float[] _parameters = new float[ParameterCount];");
-        w.Line("private readonly float[] _state = new float[StateCount];");
-        if (layout.Trainable) w.Line("private readonly float[] _gradients = new float[ParameterCount];");
+        w.Line($"private readonly {Names.Block} _parameters = {Names.NewBlock("ParameterCount")};");
+        w.Line($"private readonly {Names.Block} _state = {Names.NewBlock("StateCount")};");
+        if (layout.Trainable) w.Line($"private readonly {Names.Block} _gradients = {Names.NewBlock("ParameterCount")};");
         foreach (string field in WorkspaceFields(layout).Select(f => f.Name))
-            w.Line($"private readonly float[] {field};");
+            w.Line($"private readonly {Names.Block} {field};");
         if (layout.HasInferenceBlock)
         {
-            w.Line($"private readonly float[] _inference = new float[{plan.InferenceCount}];");
+            w.Line($"private readonly {Names.Block} _inference = {Names.NewBlock(plan.InferenceCount.ToString(System.Globalization.CultureInfo.InvariantCulture))};");
             w.Line("private readonly global::System.Threading.Lock _inferenceLock = new();");
             w.Line("private volatile bool _inferenceStale = true;");
         }
         if (layout.HasDropout)
         {
-            w.Line("private readonly float[] _monteCarloInputs;");
+            w.Line($"private readonly {Names.Block} _monteCarloInputs;");
             w.Line("private readonly double[] _monteCarloSums = new double[2 * OutputSize];");
         }
-        if (!layout.PredictOnStack) w.Line("private readonly float[] _predictScratch;");
+        if (!layout.PredictOnStack) w.Line($"private readonly {Names.Block} _predictScratch;");
         w.Line("private readonly global::StaticNets.Rng _rng;");
         if (layout.Trainable) w.Line("private readonly int _seed;");
         w.Line("private int _lastBatch;");
@@ -83,16 +83,16 @@ internal static class ParameterEmitter
         if (layout.HasDropout)
         {
             w.Line("/// <summary>The dropout masks of the last forward pass with dropout on, in layer order (0 or 1/(1 − rate) per value; maxBatchSize rows).</summary>");
-            w.Line($"internal float[][] DropoutMasks => [{string.Join(", ", layout.Ops.OfType<DropoutOp>().Select(d => $"_mask{d.Index}"))}];");
+            w.Line($"internal {Names.Block}[] DropoutMasks => [{string.Join(", ", layout.Ops.OfType<DropoutOp>().Select(d => $"_mask{d.Index}"))}];");
         }
         w.Line("int global::StaticNets.INetwork.InputSize => InputSize;");
         w.Line("int global::StaticNets.INetwork.OutputSize => OutputSize;");
         w.Line("string global::StaticNets.INetwork.Architecture => Architecture;");
         w.Line($"global::StaticNets.Loss global::StaticNets.INetwork.Loss => {Names.Loss(plan.Loss)};");
         w.Line();
-        w.Open($"private {Names.Span} View(float[] block, int offset, int length)");
+        w.Open($"private {Names.Span} View({Names.Block} block, int offset, int length)");
         if (layout.HasInferenceBlock) w.Line("_inferenceStale = true; // the caller may write through it");
-        w.Line($"return new {Names.Span}(block, offset, length);");
+        w.Line($"return {Names.RowsFrom("block", "offset", "length")};");
         w.Close();
         w.Line();
 
@@ -172,9 +172,9 @@ internal static class ParameterEmitter
         w.Line("MaxBatchSize = maxBatchSize;");
         if (layout.Trainable) w.Line("_seed = seed;");
         foreach (var (name, size) in WorkspaceFields(layout))
-            w.Line($"{name} = new float[{size}];");
-        if (layout.HasDropout) w.Line("_monteCarloInputs = new float[maxBatchSize * InputSize];");
-        if (!layout.PredictOnStack) w.Line($"_predictScratch = new float[{layout.PredictScratchSize}];");
+            w.Line($"{name} = {Names.NewBlock(size)};");
+        if (layout.HasDropout) w.Line($"_monteCarloInputs = {Names.NewBlock("maxBatchSize * InputSize")};");
+        if (!layout.PredictOnStack) w.Line($"_predictScratch = {Names.NewBlock(layout.PredictScratchSize.ToString(System.Globalization.CultureInfo.InvariantCulture))};");
         w.Line("var rng = new global::StaticNets.Rng(unchecked((ulong)seed));");
         foreach (OpPlan op in layout.Ops)
         {
@@ -204,8 +204,8 @@ internal static class ParameterEmitter
         w.Line("/// <summary>A copy with its own workspace and random stream, for data-parallel training.</summary>");
         w.Open($"public {plan.ClassName} CreateReplica(int stream)");
         w.Line($"var replica = new {plan.ClassName}(unchecked(_seed * 7919 + stream + 1), MaxBatchSize);");
-        w.Line("global::System.Array.Copy(_parameters, replica._parameters, ParameterCount);");
-        w.Line("global::System.Array.Copy(_state, replica._state, StateCount);");
+        w.Line($"{Names.Rows("_parameters", "ParameterCount")}.CopyTo(replica._parameters);");
+        w.Line($"{Names.Rows("_state", "StateCount")}.CopyTo(replica._state);");
         w.Line("return replica;");
         w.Close();
         w.Line("global::StaticNets.ITrainableNetwork global::StaticNets.ITrainableNetwork.CreateReplica(int stream) => CreateReplica(stream);");

@@ -118,7 +118,15 @@ internal static class NetworkPlanner
 
         public int TakeParameters(long count) => Take(ref Parameters, count);
         public int TakeState(long count) => Take(ref State, count);
-        public int TakeInference(long count) => Take(ref Inference, count);
+        /// <summary>Inference slices start on 64-byte boundaries (the block itself is aligned), so no vector load splits a cache line.</summary>
+        public int TakeInference(long count)
+        {
+            Inference = (Inference + FloatsPerLine - 1) / FloatsPerLine * FloatsPerLine;
+            return Take(ref Inference, count);
+        }
+
+        /// <summary>Floats per 64-byte cache line, as AlignedArrays.FloatsPerLine in the runtime.</summary>
+        private const int FloatsPerLine = 16;
 
         private static int Take(ref long total, long count)
         {

@@ -177,10 +177,10 @@ public static class PackedDenseKernels
         {
             TV s = TV.Broadcast(Unsafe.Add(ref x, k));
             nuint at = (nuint)(k * 2 * w), next = at + (nuint)w;
-            c00 = TV.MultiplyAdd(s, TV.Load(ref w0, at), c00); c01 = TV.MultiplyAdd(s, TV.Load(ref w0, next), c01);
-            c10 = TV.MultiplyAdd(s, TV.Load(ref w1, at), c10); c11 = TV.MultiplyAdd(s, TV.Load(ref w1, next), c11);
-            c20 = TV.MultiplyAdd(s, TV.Load(ref w2, at), c20); c21 = TV.MultiplyAdd(s, TV.Load(ref w2, next), c21);
-            c30 = TV.MultiplyAdd(s, TV.Load(ref w3, at), c30); c31 = TV.MultiplyAdd(s, TV.Load(ref w3, next), c31);
+            c00 = TV.MultiplyAddLoad(s, ref w0, at, c00); c01 = TV.MultiplyAddLoad(s, ref w0, next, c01);
+            c10 = TV.MultiplyAddLoad(s, ref w1, at, c10); c11 = TV.MultiplyAddLoad(s, ref w1, next, c11);
+            c20 = TV.MultiplyAddLoad(s, ref w2, at, c20); c21 = TV.MultiplyAddLoad(s, ref w2, next, c21);
+            c30 = TV.MultiplyAddLoad(s, ref w3, at, c30); c31 = TV.MultiplyAddLoad(s, ref w3, next, c31);
         }
         Store(l, r, p, c00, c01, activation); Store(l, r, p + 1, c10, c11, activation);
         Store(l, r, p + 2, c20, c21, activation); Store(l, r, p + 3, c30, c31, activation);
@@ -200,19 +200,19 @@ public static class PackedDenseKernels
         {
             nuint at = (nuint)(k * step);
             TV s = TV.Broadcast(Unsafe.Add(ref x, k));
-            c00 = TV.MultiplyAdd(s, TV.Load(ref wk, at), c00); c01 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)w), c01);
+            c00 = TV.MultiplyAddLoad(s, ref wk, at, c00); c01 = TV.MultiplyAddLoad(s, ref wk, at + (nuint)w, c01);
             s = TV.Broadcast(Unsafe.Add(ref x, k + 1));
-            c10 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)step), c10); c11 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)(step + w)), c11);
+            c10 = TV.MultiplyAddLoad(s, ref wk, at + (nuint)step, c10); c11 = TV.MultiplyAddLoad(s, ref wk, at + (nuint)(step + w), c11);
             s = TV.Broadcast(Unsafe.Add(ref x, k + 2));
-            c20 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)(2 * step)), c20); c21 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)(2 * step + w)), c21);
+            c20 = TV.MultiplyAddLoad(s, ref wk, at + (nuint)(2 * step), c20); c21 = TV.MultiplyAddLoad(s, ref wk, at + (nuint)(2 * step + w), c21);
             s = TV.Broadcast(Unsafe.Add(ref x, k + 3));
-            c30 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)(3 * step)), c30); c31 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)(3 * step + w)), c31);
+            c30 = TV.MultiplyAddLoad(s, ref wk, at + (nuint)(3 * step), c30); c31 = TV.MultiplyAddLoad(s, ref wk, at + (nuint)(3 * step + w), c31);
         }
         for (; k < n; k++)
         {
             nuint at = (nuint)(k * step);
             TV s = TV.Broadcast(Unsafe.Add(ref x, k));
-            c00 = TV.MultiplyAdd(s, TV.Load(ref wk, at), c00); c01 = TV.MultiplyAdd(s, TV.Load(ref wk, at + (nuint)w), c01);
+            c00 = TV.MultiplyAddLoad(s, ref wk, at, c00); c01 = TV.MultiplyAddLoad(s, ref wk, at + (nuint)w, c01);
         }
         Store(l, r, p, TV.Add(TV.Add(c00, c10), TV.Add(c20, c30)), TV.Add(TV.Add(c01, c11), TV.Add(c21, c31)), activation);
     }
@@ -273,6 +273,14 @@ public static class PackedDenseKernels
             TV.Store(high, ref a, (nuint)w);
             return;
         }
+        StoreThroughPanel(ref a, count, low, high, activation);
+    }
+
+    // Kept out of line: a kernel that inlined it would zero the stack panel on every call.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StoreThroughPanel<TAct, TV>(ref float a, int count, TV low, TV high, TAct activation) where TAct : struct, IActivation where TV : struct, ISimd<TV>
+    {
+        int w = TV.Count;
         var panel = new Panel();
         ref float t = ref panel[0];
         TV.Store(low, ref t, 0);

@@ -17,6 +17,8 @@ internal interface ISimd<TSelf> where TSelf : struct, ISimd<TSelf>
     static abstract TSelf Broadcast(float value);
     /// <summary>a·b + c.</summary>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
+    /// <summary>a·(the vector at source[index]) + c, with the load inside the expression so the JIT folds it into the FMA.</summary>
+    static abstract TSelf MultiplyAddLoad(TSelf a, ref float source, nuint index, TSelf c);
     static abstract TSelf Add(TSelf a, TSelf b);
     static abstract TSelf Multiply(TSelf a, TSelf b);
     /// <summary>z &gt; 0 ? ifPositive : otherwise, per lane (NaN takes otherwise, as the scalar activations do).</summary>
@@ -34,6 +36,7 @@ internal readonly struct Simd512 : ISimd<Simd512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Simd512 value, ref float destination, nuint index) => value._v.StoreUnsafe(ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 Broadcast(float value) => new(Vector512.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 MultiplyAdd(Simd512 a, Simd512 b, Simd512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 MultiplyAddLoad(Simd512 a, ref float source, nuint index, Simd512 c) => new(Vector512.FusedMultiplyAdd(a._v, Vector512.LoadUnsafe(ref source, index), c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 Add(Simd512 a, Simd512 b) => new(a._v + b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 Multiply(Simd512 a, Simd512 b) => new(a._v * b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 SelectPositive(Simd512 z, Simd512 ifPositive, Simd512 otherwise) => new(Vector512.ConditionalSelect(Vector512.GreaterThan(z._v, default), ifPositive._v, otherwise._v));
@@ -50,6 +53,7 @@ internal readonly struct Simd256 : ISimd<Simd256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Simd256 value, ref float destination, nuint index) => value._v.StoreUnsafe(ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 Broadcast(float value) => new(Vector256.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 MultiplyAdd(Simd256 a, Simd256 b, Simd256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 MultiplyAddLoad(Simd256 a, ref float source, nuint index, Simd256 c) => new(Vector256.FusedMultiplyAdd(a._v, Vector256.LoadUnsafe(ref source, index), c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 Add(Simd256 a, Simd256 b) => new(a._v + b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 Multiply(Simd256 a, Simd256 b) => new(a._v * b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 SelectPositive(Simd256 z, Simd256 ifPositive, Simd256 otherwise) => new(Vector256.ConditionalSelect(Vector256.GreaterThan(z._v, default), ifPositive._v, otherwise._v));
@@ -67,6 +71,7 @@ internal readonly struct Scalar : ISimd<Scalar>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Scalar value, ref float destination, nuint index) => Unsafe.Add(ref destination, index) = value._v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar Broadcast(float value) => new(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar MultiplyAdd(Scalar a, Scalar b, Scalar c) => new(MathF.FusedMultiplyAdd(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar MultiplyAddLoad(Scalar a, ref float source, nuint index, Scalar c) => new(MathF.FusedMultiplyAdd(a._v, Unsafe.Add(ref source, index), c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar Add(Scalar a, Scalar b) => new(a._v + b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar Multiply(Scalar a, Scalar b) => new(a._v * b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Scalar SelectPositive(Scalar z, Scalar ifPositive, Scalar otherwise) => new(z._v > 0f ? ifPositive._v : otherwise._v);

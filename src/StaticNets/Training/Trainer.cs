@@ -14,9 +14,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private static readonly long ReportInterval = Stopwatch.Frequency / 10;
 
     private readonly Rng _rng;
-    private readonly float[] _batchInputs;
+    private readonly ArraySegment<float> _batchInputs;
     private readonly int[] _batchLabels;
-    private readonly float[] _batchTargets;
+    private readonly ArraySegment<float> _batchTargets;
     private readonly float[] _goodState;
     private float _clipValue = float.NaN, _clipNorm = float.NaN;
     private readonly int _threads = 1;
@@ -53,9 +53,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         Optimizer = optimizer;
         BatchSize = batchSize;
         _rng = new Rng(unchecked((ulong)seed) ^ 0x5DEECE66DUL);
-        _batchInputs = new float[batchSize * network.InputSize];
+        _batchInputs = AlignedArrays.Allocate(batchSize * network.InputSize);
         _batchLabels = network.Loss == Loss.SoftmaxCrossEntropy ? new int[batchSize] : [];
-        _batchTargets = network.Loss == Loss.SoftmaxCrossEntropy ? [] : new float[batchSize * network.OutputSize];
+        _batchTargets = AlignedArrays.Allocate(network.Loss == Loss.SoftmaxCrossEntropy ? 0 : batchSize * network.OutputSize);
         _goodState = new float[network.State.Length];
     }
 
@@ -158,7 +158,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
                     {
                         int from = _partStart[part], size = _partStart[part + 1] - from;
                         (long c, long j) = CountCorrect(_replicas[part].BatchOutputs, size,
-                            _batchLabels.AsSpan(Math.Min(from, _batchLabels.Length)), _batchTargets.AsSpan(Math.Min(from * Network.OutputSize, _batchTargets.Length)));
+                            _batchLabels.AsSpan(Math.Min(from, _batchLabels.Length)), _batchTargets.AsSpan(Math.Min(from * Network.OutputSize, _batchTargets.Count)));
                         correct += c;
                         judged += j;
                     }

@@ -6,13 +6,13 @@ namespace StaticNets;
 /// <summary>AdaGrad: c ← c + g²; w ← w − lr·g/(√c + ε). PyTorch's defaults.</summary>
 public sealed class AdaGrad(float learningRate = 0.01f, float epsilon = 1e-10f) : Optimizer(learningRate)
 {
-    private float[] _sum = [];
+    private ArraySegment<float> _sum;
 
     /// <summary>ε.</summary>
     public float Epsilon { get; } = epsilon > 0f && float.IsFinite(epsilon) ? epsilon : throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be positive.");
 
     /// <inheritdoc/>
-    protected override void Allocate(int count) => _sum = new float[count];
+    protected override void Allocate(int count) => _sum = AlignedArrays.Allocate(count);
 
     /// <inheritdoc/>
     protected internal override bool UpdatesElementwise => true;

@@ -10,7 +10,7 @@ namespace StaticNets;
 /// </summary>
 public class Adam : Optimizer
 {
-    private float[] _m = [], _v = [];
+    private ArraySegment<float> _m, _v;
 
     /// <summary>Adam with PyTorch's defaults.</summary>
     public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f)
@@ -44,8 +44,8 @@ public class Adam : Optimizer
     /// <inheritdoc/>
     protected override void Allocate(int count)
     {
-        _m = new float[count];
-        _v = new float[count];
+        _m = AlignedArrays.Allocate(count);
+        _v = AlignedArrays.Allocate(count);
     }
 
     /// <inheritdoc/>

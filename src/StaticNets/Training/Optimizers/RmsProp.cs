@@ -6,7 +6,7 @@ namespace StaticNets;
 /// <summary>RMSProp: v ← α·v + (1 − α)·g²; w ← w − lr·g/(√v + ε). PyTorch's defaults.</summary>
 public sealed class RmsProp : Optimizer
 {
-    private float[] _meanSquare = [];
+    private ArraySegment<float> _meanSquare;
 
     /// <summary>RMSProp with decay α in [0, 1).</summary>
     public RmsProp(float learningRate = 0.01f, float alpha = 0.99f, float epsilon = 1e-8f) : base(learningRate)
@@ -22,7 +22,7 @@ public sealed class RmsProp : Optimizer
     public float Epsilon { get; }
 
     /// <inheritdoc/>
-    protected override void Allocate(int count) => _meanSquare = new float[count];
+    protected override void Allocate(int count) => _meanSquare = AlignedArrays.Allocate(count);
 
     /// <inheritdoc/>
     protected internal override bool UpdatesElementwise => true;

@@ -9,7 +9,7 @@ namespace StaticNets;
 /// </summary>
 public sealed class Sgd : Optimizer
 {
-    private float[] _velocity = [];
+    private ArraySegment<float> _velocity;
 
     /// <summary>Plain SGD (w ← w − lr·g), or with <paramref name="momentum"/> μ in [0, 1), optionally Nesterov's.</summary>
     public Sgd(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false) : base(learningRate)
@@ -29,7 +29,7 @@ public sealed class Sgd : Optimizer
     /// <inheritdoc/>
     protected override void Allocate(int count)
     {
-        if (Momentum > 0f) _velocity = new float[count];
+        if (Momentum > 0f) _velocity = AlignedArrays.Allocate(count);
     }
 
     /// <inheritdoc/>
