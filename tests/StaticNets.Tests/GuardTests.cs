@@ -21,6 +21,30 @@ public class GuardTests
     }
 
     [Fact]
+    public void Finite_finds_every_non_finite_value_at_every_position_and_passes_extreme_finite_values()
+    {
+        float[] bad = [float.NaN, float.PositiveInfinity, float.NegativeInfinity];
+        float[] extreme = [float.MaxValue, -float.MaxValue, float.Epsilon, -0f, 1e-38f];
+        for (int length = 0; length <= 70; length++)
+        {
+            var values = new float[length];
+            for (int i = 0; i < length; i++) values[i] = extreme[i % extreme.Length];
+            Guard.Finite(values, "values"); // the sum of these overflows; each one is finite
+            for (int at = 0; at < length; at++)
+            {
+                foreach (float b in bad)
+                {
+                    float kept = values[at];
+                    values[at] = b;
+                    var e = Assert.Throws<ArgumentException>(() => Guard.Finite(values, "values"));
+                    Assert.Contains($"values[{at}] is", e.Message);
+                    values[at] = kept;
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Batches_beyond_the_maximum_are_rejected()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => _net.PredictBatch(new float[5 * 17], new float[25], 5));

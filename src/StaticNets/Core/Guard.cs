@@ -1,5 +1,7 @@
 using System.ComponentModel;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace StaticNets;
 
@@ -35,15 +37,47 @@ public static class Guard
     /// <summary>Throws if any value is NaN or infinite, naming the first such index.</summary>
     public static void Finite(ReadOnlySpan<float> values, string argument)
     {
-        // Any NaN or infinity makes the sum non-finite, so one vectorized pass clears the common case;
-        // only a non-finite sum (a bad value, or finite values that overflow) pays for the scan.
-        if (float.IsFinite(TensorPrimitives.Sum(values)))
+        if (AllFinite(values))
             return;
         for (int i = 0; i < values.Length; i++)
         {
             if (!float.IsFinite(values[i]))
                 ThrowNotFinite(values[i], i, argument);
         }
+    }
+
+    // x − x is +0 (all bits clear) for every finite x and NaN for NaN and ±∞, so OR-ing the differences' bits
+    // leaves zero exactly when every value is finite. One OR per vector keeps the loop off the add latency,
+    // and a 16-value input costs a single vector.
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        ref float first = ref MemoryMarshal.GetReference(values);
+        int i = 0, n = values.Length;
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
+        {
+            Vector512<uint> bits = default;
+            for (; i + Vector512<float>.Count <= n; i += Vector512<float>.Count)
+            {
+                Vector512<float> v = Vector512.LoadUnsafe(ref first, (nuint)i);
+                bits |= (v - v).AsUInt32();
+            }
+            if (bits != Vector512<uint>.Zero) return false;
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<uint> bits = default;
+            for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
+            {
+                Vector256<float> v = Vector256.LoadUnsafe(ref first, (nuint)i);
+                bits |= (v - v).AsUInt32();
+            }
+            if (bits != Vector256<uint>.Zero) return false;
+        }
+        for (; i < n; i++)
+        {
+            if (!float.IsFinite(Unsafe.Add(ref first, i))) return false;
+        }
+        return true;
     }
 
     /// <summary>Throws unless every label is in [0, <paramref name="classes"/>).</summary>
