@@ -190,7 +190,9 @@ public static class PackedDenseKernels
         Store(l, r, p + 2, c20, c21, activation); Store(l, r, p + 3, c30, c31, activation);
     }
 
-    // One sample × one panel, inputs split four ways (k mod 4), eight accumulators.
+    // One sample × one panel, inputs split four ways (k mod 4), eight accumulators. Inlined, so a small network's
+    // prediction runs its narrow layers without a call each.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Row1Split<TAct, TV>(in Packed l, int r, int p, TAct activation) where TAct : struct, IActivation where TV : struct, ISimd<TV>
     {
         int n = l.In, w = TV.Count, step = 2 * w;

@@ -26,6 +26,12 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private readonly float[] _partLoss = new float[64];
     private readonly int[] _partStart = new int[65];
     private int _parts;
+    // Replicas 1 .. _replicasCurrent − 1 already hold the network's parameters: the parallel update copied each
+    // range to them while it was in cache, so the next step's parts need not copy the whole block again.
+    private int _replicasCurrent;
+    // Each range's sum of squared gradients from the parallel reduction (the global norm without another pass).
+    private readonly double[] _rangeSquares = new double[64];
+    private bool _squaresReady;
     // The batch to gather in the current step: samples order[first ..] of the training set.
     private Dataset? _gatherFrom;
     private int[] _gatherOrder = [];
@@ -148,6 +154,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
                     if (n < Network.MinBatchSize)
                         break;
                     (_gatherFrom, _gatherOrder, _gatherFirst) = (train, order, first);
+                    if (first == 0) _replicasCurrent = 0; // callbacks between epochs may have set the parameters
                     KeepState();
                     float loss = Step(ComputeGradients(pool, n), epoch, first / BatchSize + 1);
                     lossSum += (double)loss * n;
@@ -193,7 +200,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     /// </summary>
     public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int batchSize)
     {
-        _parts = 1;
+        (_parts, _squaresReady) = (1, false);
         KeepState();
         return Step(Network.ComputeGradients(inputs, labels, batchSize), 0, 0);
     }
@@ -201,7 +208,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     /// <inheritdoc cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/>
     public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize)
     {
-        _parts = 1;
+        (_parts, _squaresReady) = (1, false);
         KeepState();
         return Step(Network.ComputeGradients(inputs, targets, batchSize), 0, 0);
     }
@@ -214,6 +221,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     {
         _parts = pool is null ? 1 : Math.Min(pool.Parts, n / Network.MinBatchSize);
         for (int part = 0; part <= _parts; part++) _partStart[part] = Boundary(n, part);
+        _squaresReady = false;
         if (_parts == 1)
         {
             ComputePart(0);
@@ -225,6 +233,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         pool!.Run();
         _phase = Phase.Reduce;
         pool.Run();
+        _squaresReady = true;
         double loss = 0;
         for (int part = 0; part < _parts; part++)
             loss += (double)_partLoss[part] * PartWeight(part, n);
@@ -262,7 +271,18 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private void UpdatePart(int range)
     {
         (int start, int end) = Range(range);
-        ((Optimizer)Optimizer).UpdateRange(Network.Parameters, Network.Gradients, Network.ParameterTensors, start, end);
+        Span<float> parameters = Network.Parameters;
+        ((Optimizer)Optimizer).UpdateRange(parameters, Network.Gradients, Network.ParameterTensors, start, end);
+        for (int part = 1; part < _parts; part++)
+            parameters[start..end].CopyTo(_replicas[part].Parameters[start..end]);
+    }
+
+    // The global norm from the reduction's per-range sums, added in range order (so a thread count stays reproducible).
+    private float ReducedNorm()
+    {
+        double sum = 0;
+        for (int range = 0; range < _parts; range++) sum += _rangeSquares[range];
+        return (float)Math.Sqrt(sum);
     }
 
     private float PartWeight(int part, int n) => (float)(_partStart[part + 1] - _partStart[part]) / n;
@@ -277,11 +297,12 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         TensorPrimitives.Multiply(gradients, PartWeight(0, n), gradients);
         for (int part = 1; part < _parts; part++)
             TensorPrimitives.MultiplyAdd(_replicas[part].Gradients[start..end], PartWeight(part, n), gradients, gradients);
+        _rangeSquares[range] = TensorPrimitives.SumOfSquares(gradients);
     }
 
     private void ComputePart(int part)
     {
-        if (part > 0) Network.Parameters.CopyTo(_replicas[part].Parameters);
+        if (part >= _replicasCurrent && part > 0) Network.Parameters.CopyTo(_replicas[part].Parameters);
         int start = _partStart[part], size = _partStart[part + 1] - start;
         Gather(_gatherFrom!, _gatherOrder.AsSpan(_gatherFirst + start, size), start);
         ITrainableNetwork replica = _replicas[part];
@@ -334,7 +355,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         Span<float> gradients = Network.Gradients;
         if (Regularization is not null)
             loss += Regularization.Apply(Network.Parameters, gradients, Network.ParameterTensors);
-        float norm = TensorPrimitives.Norm(gradients);
+        float norm = Regularization is null && _squaresReady ? ReducedNorm() : TensorPrimitives.Norm(gradients);
         if (!float.IsFinite(loss) || !float.IsFinite(norm))
         {
             if (_goodState.Length > 0) _goodState.CopyTo(Network.State);
@@ -354,9 +375,13 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             elementwise.BeginStep(Network.Parameters, gradients, Network.ParameterTensors);
             _phase = Phase.Update;
             _pool!.Run();
+            _replicasCurrent = _parts;
         }
         else
+        {
             Optimizer.Step(Network.Parameters, gradients, Network.ParameterTensors);
+            _replicasCurrent = 0;
+        }
         return loss;
     }
 
