@@ -293,11 +293,20 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     {
         int n = _partStart[_parts];
         (int start, int end) = Range(range);
-        Span<float> gradients = Network.Gradients[start..end];
-        TensorPrimitives.Multiply(gradients, PartWeight(0, n), gradients);
-        for (int part = 1; part < _parts; part++)
-            TensorPrimitives.MultiplyAdd(_replicas[part].Gradients[start..end], PartWeight(part, n), gradients, gradients);
-        _rangeSquares[range] = TensorPrimitives.SumOfSquares(gradients);
+        // Block by block, so the passes over each block after the first find it in L1: on the whole range every
+        // pass streamed it again, and the reduction took as long as the optimizer update.
+        const int Block = 2048;
+        double squares = 0;
+        for (int from = start; from < end; from += Block)
+        {
+            int to = Math.Min(end, from + Block);
+            Span<float> gradients = Network.Gradients[from..to];
+            TensorPrimitives.Multiply(gradients, PartWeight(0, n), gradients);
+            for (int part = 1; part < _parts; part++)
+                TensorPrimitives.MultiplyAdd(_replicas[part].Gradients[from..to], PartWeight(part, n), gradients, gradients);
+            squares += TensorPrimitives.SumOfSquares(gradients);
+        }
+        _rangeSquares[range] = squares;
     }
 
     private void ComputePart(int part)
