@@ -77,6 +77,21 @@ public class TrainerLoopTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Replicas_read_the_networks_parameters_and_predict_with_their_current_values()
+    {
+        var net = new MnistMlp(seed: 1, maxBatchSize: 4);
+        var replica = net.CreateReplica(1);
+        Assert.True(replica.Parameters.Overlaps(net.Parameters)); // shared, not copied
+        Assert.False(replica.Gradients.Overlaps(net.Gradients));
+        float[] x = TestData.Normal(784, new Rng(2)), fromNet = new float[10], fromReplica = new float[10];
+        replica.Predict(x, fromReplica);
+        net.Dense1Bias.Fill(0.5f); // written through the network, unseen by the replica's inference copy
+        net.Predict(x, fromNet);
+        replica.Predict(x, fromReplica);
+        Assert.Equal(fromNet, fromReplica);
+    }
+
+    [Fact]
     public void BatchNorm_and_dropout_networks_train_on_two_threads()
     {
         // BatchNorm sees 16-sample slices instead of 32, so results differ from one thread, but training must

@@ -229,7 +229,7 @@ internal static class InferenceEmitter
             }
             w.Line($"{Names.Kernels}.PackedDenseKernels.Pack({Names.Weights(d, "p")}, {(d.HasBias ? Names.Bias(d, "p") : "default")}, {scale}, {shift}, {Names.Slice("f", d.PackedOffset, d.PackedWeightCount)}, {Names.Slice("f", d.PackedOffset + d.PackedWeightCount, d.PaddedRows)}, {d.InputSize}, {d.Rows});");
         }
-        w.Line("_inferenceStale = false;");
+        w.Line(layout.Trainable ? "_inferenceStale = _sharesParameters;" : "_inferenceStale = false;");
         w.Close();
         w.Close();
         w.Line();

@@ -44,6 +44,7 @@ internal static class ParameterEmitter
             w.Line($"private readonly {Names.Block} _inference = {Names.NewBlock(plan.InferenceCount.ToString(System.Globalization.CultureInfo.InvariantCulture))};");
             w.Line("private readonly global::System.Threading.Lock _inferenceLock = new();");
             w.Line("private volatile bool _inferenceStale = true;");
+            if (layout.Trainable) w.Line("private readonly bool _sharesParameters; // a replica: the master may change the parameters unseen");
         }
         if (layout.HasDropout)
         {
@@ -201,12 +202,19 @@ internal static class ParameterEmitter
         w.Close();
         w.Line();
         if (!layout.Trainable) return;
-        w.Line("/// <summary>A copy with its own workspace and random stream, for data-parallel training.</summary>");
-        w.Open($"public {plan.ClassName} CreateReplica(int stream)");
-        w.Line($"var replica = new {plan.ClassName}(unchecked(_seed * 7919 + stream + 1), MaxBatchSize);");
-        w.Line($"{Names.Rows("_parameters", "ParameterCount")}.CopyTo(replica._parameters);");
-        w.Line($"{Names.Rows("_state", "StateCount")}.CopyTo(replica._state);");
-        w.Line("return replica;");
+        w.Line("/// <summary>");
+        w.Line("/// A worker for data-parallel training: it reads this network's parameter block (shared, not copied, so writes");
+        w.Line("/// through either network's views reach both) and has its own copy of the state, its own workspace, gradients");
+        w.Line("/// and random stream.");
+        w.Line("/// </summary>");
+        w.Line($"public {plan.ClassName} CreateReplica(int stream) => new(this, stream);");
+        w.Line();
+        w.Line("// The parameter block allocated and initialized by the chained constructor is dropped; initializing it still");
+        w.Line("// draws from the replica's random stream, which keeps each replica's dropout masks as they were.");
+        w.Open($"private {plan.ClassName}({plan.ClassName} master, int stream) : this(unchecked(master._seed * 7919 + stream + 1), master.MaxBatchSize)");
+        w.Line("_parameters = master._parameters;");
+        w.Line($"{Names.Rows("master._state", "StateCount")}.CopyTo(_state);");
+        if (layout.HasInferenceBlock) w.Line("_sharesParameters = true;");
         w.Close();
         w.Line("global::StaticNets.ITrainableNetwork global::StaticNets.ITrainableNetwork.CreateReplica(int stream) => CreateReplica(stream);");
         w.Line();

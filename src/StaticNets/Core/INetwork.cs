@@ -54,8 +54,9 @@ public interface ITrainableNetwork : INetwork
     Span<float> Gradients { get; }
 
     /// <summary>
-    /// A new network of the same class with a copy of the parameters and state, its own workspace, and its own
-    /// random stream derived from the seed and <paramref name="stream"/>: a worker for data-parallel training.
+    /// A worker for data-parallel training: a network of the same class that reads this network's parameters
+    /// (generated networks share the block rather than copy it), with a copy of the state, its own workspace and
+    /// gradients, and its own random stream derived from the seed and <paramref name="stream"/>.
     /// </summary>
     ITrainableNetwork CreateReplica(int stream);
 

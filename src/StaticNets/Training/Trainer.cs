@@ -26,9 +26,6 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private readonly float[] _partLoss = new float[64];
     private readonly int[] _partStart = new int[65];
     private int _parts;
-    // Replicas 1 .. _replicasCurrent − 1 already hold the network's parameters: the parallel update copied each
-    // range to them while it was in cache, so the next step's parts need not copy the whole block again.
-    private int _replicasCurrent;
     // Each range's sum of squared gradients from the parallel reduction (the global norm without another pass).
     private readonly double[] _rangeSquares = new double[64];
     private bool _squaresReady;
@@ -154,7 +151,6 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
                     if (n < Network.MinBatchSize)
                         break;
                     (_gatherFrom, _gatherOrder, _gatherFirst) = (train, order, first);
-                    if (first == 0) _replicasCurrent = 0; // callbacks between epochs may have set the parameters
                     KeepState();
                     float loss = Step(ComputeGradients(pool, n), epoch, first / BatchSize + 1);
                     lossSum += (double)loss * n;
@@ -227,7 +223,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             ComputePart(0);
             return _partLoss[0];
         }
-        // Replicas start from the network's state (small, copied here) and parameters (each copies its own, in parallel).
+        // Replicas start from the network's state (small, copied here) and read its parameters.
         for (int part = 1; part < _parts; part++) Network.State.CopyTo(_replicas[part].State);
         _phase = Phase.Compute;
         pool!.Run();
@@ -271,10 +267,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private void UpdatePart(int range)
     {
         (int start, int end) = Range(range);
-        Span<float> parameters = Network.Parameters;
-        ((Optimizer)Optimizer).UpdateRange(parameters, Network.Gradients, Network.ParameterTensors, start, end);
-        for (int part = 1; part < _parts; part++)
-            parameters[start..end].CopyTo(_replicas[part].Parameters[start..end]);
+        ((Optimizer)Optimizer).UpdateRange(Network.Parameters, Network.Gradients, Network.ParameterTensors, start, end);
     }
 
     // The global norm from the reduction's per-range sums, added in range order (so a thread count stays reproducible).
@@ -311,7 +304,8 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
 
     private void ComputePart(int part)
     {
-        if (part >= _replicasCurrent && part > 0) Network.Parameters.CopyTo(_replicas[part].Parameters);
+        // Generated replicas read the network's own parameter block; any other replica gets a copy.
+        if (part > 0 && !Network.Parameters.Overlaps(_replicas[part].Parameters)) Network.Parameters.CopyTo(_replicas[part].Parameters);
         int start = _partStart[part], size = _partStart[part + 1] - start;
         Gather(_gatherFrom!, _gatherOrder.AsSpan(_gatherFirst + start, size), start);
         ITrainableNetwork replica = _replicas[part];
@@ -384,13 +378,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             elementwise.BeginStep(Network.Parameters, gradients, Network.ParameterTensors);
             _phase = Phase.Update;
             _pool!.Run();
-            _replicasCurrent = _parts;
         }
         else
-        {
             Optimizer.Step(Network.Parameters, gradients, Network.ParameterTensors);
-            _replicasCurrent = 0;
-        }
         return loss;
     }
 
