@@ -144,7 +144,9 @@ public class MlpTrainingStep
 /// StaticNets' data-parallel trainer, and TorchSharp with as many intra-op threads. The dynamic C# baseline
 /// has no threads, so it runs in <see cref="MlpEpochDynamic"/> on one.
 /// </summary>
-[MemoryDiagnoser]
+// A second-long operation: a fixed, small number of iterations keeps the full run in BenchmarkDotNet's in-process
+// time limit (the default job ran 100 of them per case).
+[MemoryDiagnoser, WarmupCount(2), IterationCount(10)]
 public class MlpEpoch
 {
     private const int Samples = 60_000, Batch = 128;
@@ -194,7 +196,7 @@ public class MlpEpoch
 }
 
 /// <summary>(d) The dynamic C# baseline's epoch: the same shuffled batches, one thread.</summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, WarmupCount(1), IterationCount(3)]
 public class MlpEpochDynamic
 {
     private const int Batch = 128;
