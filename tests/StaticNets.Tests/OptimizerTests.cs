@@ -53,6 +53,26 @@ public class OptimizerTests(ITestOutputHelper output)
         AssertSteps(new Adam(0.1f), [[0.9, -1.9], [0.806782, -1.8733663], [0.7957037, -1.900636]]);
 
     [Fact]
+    public void Adam_counts_gradients_and_moments_that_would_turn_subnormal_as_zero_and_keeps_NaN()
+    {
+        // (1 − β₂)·g² is subnormal below g = √(2⁻¹²⁶/0.001) ≈ 3.4e-18: such a gradient updates nothing.
+        var adam = new Adam(0.1f);
+        float[] w = new float[2 * 16 + 3], g = new float[w.Length]; // vector body and scalar tail
+        for (int i = 0; i < g.Length; i++) g[i] = i % 2 == 0 ? 3e-18f : 4e-18f;
+        adam.Step(w, g);
+        for (int i = 0; i < w.Length; i++)
+            Assert.True(i % 2 == 0 ? w[i] == 0f : w[i] < 0f, $"w[{i}] = {w[i]} after a gradient of {g[i]}");
+        // Gradients far above the limit follow the formula: a first step of −lr·sign(g).
+        adam = new Adam(0.1f);
+        Array.Fill(g, 0.5f);
+        adam.Step(w = new float[w.Length], g);
+        Assert.All(w, v => Assert.Equal(-0.1f, v, 1e-6f));
+        g[^1] = float.NaN;
+        adam.Step(w, g);
+        Assert.True(float.IsNaN(w[^1]), "a NaN gradient must not be flushed away");
+    }
+
+    [Fact]
     public void AdamW_decays_weights_but_not_biases()
     {
         // w[0] a weight: (1 − 0.1·0.1)·1 − 0.1 = 0.89; w[1] a bias: undecayed, as plain Adam (−1.9).
@@ -162,6 +182,26 @@ public class ClippingAndRegularizationTests
         GradientClipping.ByGlobalNorm(g, 1f); // under the limit: unchanged
         Assert.Equal([0.3f, 0.4f], g);
         Assert.Throws<ArgumentOutOfRangeException>(() => GradientClipping.ByValue(g, 0f));
+    }
+
+    [Theory]
+    [InlineData(1e-20f)] // squares subnormal (or zero) in float
+    [InlineData(1.5f)]
+    [InlineData(3e19f)] // squares overflow float
+    public void The_gradient_norm_sums_squares_in_double(float scale)
+    {
+        for (int length = 0; length <= 70; length++)
+        {
+            var g = new float[length];
+            double expected = 0;
+            for (int i = 0; i < length; i++)
+            {
+                g[i] = scale * ((i % 7) - 3);
+                expected += (double)g[i] * g[i];
+            }
+            expected = Math.Sqrt(expected);
+            Assert.True(Math.Abs(GradientClipping.Norm(g) - expected) <= 1e-6 * expected, $"length {length}: {GradientClipping.Norm(g)} vs {expected}");
+        }
     }
 
     [Fact]

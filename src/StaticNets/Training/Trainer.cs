@@ -297,7 +297,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             TensorPrimitives.Multiply(gradients, PartWeight(0, n), gradients);
             for (int part = 1; part < _parts; part++)
                 TensorPrimitives.MultiplyAdd(_replicas[part].Gradients[from..to], PartWeight(part, n), gradients, gradients);
-            squares += TensorPrimitives.SumOfSquares(gradients);
+            squares += GradientClipping.SumOfSquares(gradients);
         }
         _rangeSquares[range] = squares;
     }
@@ -358,7 +358,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         Span<float> gradients = Network.Gradients;
         if (Regularization is not null)
             loss += Regularization.Apply(Network.Parameters, gradients, Network.ParameterTensors);
-        float norm = Regularization is null && _squaresReady ? ReducedNorm() : TensorPrimitives.Norm(gradients);
+        float norm = Regularization is null && _squaresReady ? ReducedNorm() : GradientClipping.Norm(gradients);
         if (!float.IsFinite(loss) || !float.IsFinite(norm))
         {
             if (_goodState.Length > 0) _goodState.CopyTo(Network.State);
@@ -370,7 +370,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         bool clipValue = !float.IsNaN(ClipValue);
         if (clipValue) GradientClipping.Clamp(gradients, ClipValue);
         // The norm is recomputed only if clipping by value changed the gradient.
-        if (!float.IsNaN(ClipNorm)) GradientClipping.Rescale(gradients, ClipNorm, clipValue ? TensorPrimitives.Norm(gradients) : norm);
+        if (!float.IsNaN(ClipNorm)) GradientClipping.Rescale(gradients, ClipNorm, clipValue ? GradientClipping.Norm(gradients) : norm);
         LastGradientNorm = norm;
         if (_parts > 1 && Optimizer is Optimizer { UpdatesElementwise: true } elementwise)
         {

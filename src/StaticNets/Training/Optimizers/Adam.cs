@@ -7,6 +7,7 @@ namespace StaticNets;
 /// Adam (Kingma &amp; Ba): m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; w ← w − lr·m̂/(√v̂ + ε) with the
 /// bias corrections m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ). With a weight decay λ this is AdamW
 /// (Loshchilov &amp; Hutter): first w ← w − lr·λ·w, decoupled from the gradient, on weights only by default.
+/// Values that would make the moments subnormal count as 0 (software flush-to-zero, see Update).
 /// </summary>
 public class Adam : Optimizer
 {
@@ -51,6 +52,13 @@ public class Adam : Optimizer
     /// <inheritdoc/>
     protected internal override bool UpdatesElementwise => true;
 
+    private const float SmallestNormal = 1.17549435e-38f; // 2⁻¹²⁶
+
+    private static Vector<float> Flush(Vector<float> x, float min) =>
+        Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(x), new Vector<float>(min)), Vector<float>.Zero, x);
+
+    private static float Flush(float x, float min) => MathF.Abs(x) < min ? 0f : x;
+
     /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight)
     {
@@ -59,6 +67,12 @@ public class Adam : Optimizer
         // Bias corrections in double: 1 − β₂ᵗ is tiny for small t.
         float c1 = (float)(1.0 / (1.0 - Math.Pow(b1, Steps))), c2 = (float)(1.0 / (1.0 - Math.Pow(b2, Steps)));
         float decay = (isWeight || DecayAllParameters) ? 1f - lr * WeightDecay : 1f;
+        // Software flush-to-zero: a gradient whose (1 − β₂)·g² would be subnormal, and a moment that β·m would
+        // take below float's normal range, count as 0 (NaN still passes). On x86 each vector instruction that
+        // produces a subnormal takes a microcode assist and .NET cannot set the FTZ/DAZ flags; such values move no
+        // parameter by a representable amount, but once a network had nearly memorized its batch they made steps
+        // twice as slow. Hardware flush-to-zero (PyTorch's set_flush_denormal) does the same.
+        float gMin = MathF.Sqrt(SmallestNormal / (1f - b2)), mMin = SmallestNormal / b1, vMin = SmallestNormal / b2;
         var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
         var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
         var vm = MemoryMarshal.Cast<float, Vector<float>>(m);
@@ -66,15 +80,18 @@ public class Adam : Optimizer
         int i = 0;
         for (int k = 0; k < vw.Length; k++, i += Vector<float>.Count)
         {
-            vm[k] = b1 * vm[k] + (1f - b1) * vg[k];
-            vv[k] = b2 * vv[k] + (1f - b2) * vg[k] * vg[k];
-            vw[k] = decay * vw[k] - lr * (vm[k] * c1) / (Vector.SquareRoot(vv[k] * c2) + new Vector<float>(eps));
+            Vector<float> gk = Flush(vg[k], gMin), mk = Flush(vm[k], mMin), vk = vv[k];
+            vk = Vector.ConditionalSelect(Vector.LessThan(vk, new Vector<float>(vMin)), Vector<float>.Zero, vk); // v ≥ 0: no |v| needed
+            vm[k] = mk = b1 * mk + (1f - b1) * gk;
+            vv[k] = vk = b2 * vk + (1f - b2) * gk * gk;
+            vw[k] = decay * vw[k] - lr * (mk * c1) / (Vector.SquareRoot(vk * c2) + new Vector<float>(eps));
         }
         for (; i < w.Length; i++)
         {
-            m[i] = b1 * m[i] + (1f - b1) * g[i];
-            v[i] = b2 * v[i] + (1f - b2) * g[i] * g[i];
-            w[i] = decay * w[i] - lr * (m[i] * c1) / (MathF.Sqrt(v[i] * c2) + eps);
+            float gi = Flush(g[i], gMin), mi = Flush(m[i], mMin), vi = Flush(v[i], vMin);
+            m[i] = mi = b1 * mi + (1f - b1) * gi;
+            v[i] = vi = b2 * vi + (1f - b2) * gi * gi;
+            w[i] = decay * w[i] - lr * (mi * c1) / (MathF.Sqrt(vi * c2) + eps);
         }
     }
 }
