@@ -1,7 +1,6 @@
 using System.ComponentModel;
-using System.Runtime.CompilerServices;
+using System.Numerics;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace StaticNets;
 
@@ -47,35 +46,17 @@ public static class Guard
     }
 
     // x − x is +0 (all bits clear) for every finite x and NaN for NaN and ±∞, so OR-ing the differences' bits
-    // leaves zero exactly when every value is finite. One OR per vector keeps the loop off the add latency,
-    // and a 16-value input costs a single vector.
+    // leaves zero exactly when every value is finite. One OR per vector keeps the loop off the add latency.
     private static bool AllFinite(ReadOnlySpan<float> values)
     {
-        ref float first = ref MemoryMarshal.GetReference(values);
-        int i = 0, n = values.Length;
-        if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
+        ReadOnlySpan<Vector<float>> vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
+        Vector<uint> bits = default;
+        foreach (Vector<float> v in vectors)
+            bits |= Vector.AsVectorUInt32(v - v);
+        if (bits != Vector<uint>.Zero) return false;
+        foreach (float f in values[(vectors.Length * Vector<float>.Count)..])
         {
-            Vector512<uint> bits = default;
-            for (; i + Vector512<float>.Count <= n; i += Vector512<float>.Count)
-            {
-                Vector512<float> v = Vector512.LoadUnsafe(ref first, (nuint)i);
-                bits |= (v - v).AsUInt32();
-            }
-            if (bits != Vector512<uint>.Zero) return false;
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<uint> bits = default;
-            for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
-            {
-                Vector256<float> v = Vector256.LoadUnsafe(ref first, (nuint)i);
-                bits |= (v - v).AsUInt32();
-            }
-            if (bits != Vector256<uint>.Zero) return false;
-        }
-        for (; i < n; i++)
-        {
-            if (!float.IsFinite(Unsafe.Add(ref first, i))) return false;
+            if (!float.IsFinite(f)) return false;
         }
         return true;
     }

@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 
 namespace StaticNets;
 
@@ -83,9 +83,6 @@ public static class GradientClipping
         return norm;
     }
 
-    // The two clipping steps without the norm, for callers that know it already (the trainer computes it
-    // once per step for its divergence check).
-
     /// <summary>
     /// The global L2 norm ‖g‖₂, with the squares summed in double: a float square of a value below about 1e-19
     /// is subnormal, and on x86 every vector instruction producing one takes a microcode assist (.NET cannot set
@@ -96,38 +93,22 @@ public static class GradientClipping
     /// <summary>Σg² in double (see <see cref="Norm"/>).</summary>
     internal static double SumOfSquares(ReadOnlySpan<float> values)
     {
-        ref float first = ref MemoryMarshal.GetReference(values);
-        int i = 0, n = values.Length;
-        double sum = 0;
-        if (Vector512.IsHardwareAccelerated)
+        ReadOnlySpan<Vector<float>> vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
+        Vector<double> a0 = default, a1 = default;
+        foreach (Vector<float> v in vectors)
         {
-            Vector512<double> a0 = default, a1 = default;
-            for (; i + Vector512<float>.Count <= n; i += Vector512<float>.Count)
-            {
-                (Vector512<double> low, Vector512<double> high) = Vector512.Widen(Vector512.LoadUnsafe(ref first, (nuint)i));
-                a0 = Vector512.FusedMultiplyAdd(low, low, a0);
-                a1 = Vector512.FusedMultiplyAdd(high, high, a1);
-            }
-            sum = Vector512.Sum(a0 + a1);
+            Vector.Widen(v, out Vector<double> low, out Vector<double> high);
+            a0 = Vector.FusedMultiplyAdd(low, low, a0);
+            a1 = Vector.FusedMultiplyAdd(high, high, a1);
         }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<double> a0 = default, a1 = default;
-            for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
-            {
-                (Vector256<double> low, Vector256<double> high) = Vector256.Widen(Vector256.LoadUnsafe(ref first, (nuint)i));
-                a0 = Vector256.FusedMultiplyAdd(low, low, a0);
-                a1 = Vector256.FusedMultiplyAdd(high, high, a1);
-            }
-            sum = Vector256.Sum(a0 + a1);
-        }
-        for (; i < n; i++)
-        {
-            double v = values[i];
-            sum += v * v;
-        }
+        double sum = Vector.Sum(a0 + a1);
+        foreach (float f in values[(vectors.Length * Vector<float>.Count)..])
+            sum += (double)f * f;
         return sum;
     }
+
+    // The two clipping steps without the norm, for callers that know it already (the trainer computes it
+    // once per step for its divergence check).
     internal static void Clamp(Span<float> gradients, float limit) => TensorPrimitives.Clamp(gradients, -limit, limit, gradients);
 
     internal static void Rescale(Span<float> gradients, float maxNorm, float norm)
