@@ -188,7 +188,6 @@ internal static class TrainingEmitter
         w.Line();
     }
 
-    /// <summary>Emits dz = da ⊙ f'(z) (or the maxout/softmax form) where op k has an activation; returns the span holding dz.</summary>
     // The normalization and PReLU kernels add into their parameter gradients: clear those slices first. (Dense
     // products write theirs, so the gradient block as a whole is never cleared.)
     private static void EmitClear(CodeWriter w, int offset, int n, int secondOffset = -1)
@@ -201,6 +200,7 @@ internal static class TrainingEmitter
         }
     }
 
+    /// <summary>Emits dz = da ⊙ f'(z) (or the maxout/softmax form) where op k has an activation; returns the span holding dz.</summary>
     private static string EmitActivationBackward(CodeWriter w, WorkspaceLayout layout, OpPlan op, string d)
     {
         ActivationPlan activation = op.Activation;

@@ -26,9 +26,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private readonly float[] _partLoss = new float[64];
     private readonly int[] _partStart = new int[65];
     private int _parts;
-    // Each range's sum of squared gradients from the parallel reduction (the global norm without another pass).
+    // Each range's sum of squared gradients from the parallel reduction (the global norm without another pass),
+    // valid in a step whose batch was split (_parts > 1).
     private readonly double[] _rangeSquares = new double[64];
-    private bool _squaresReady;
     // The batch to gather in the current step: samples order[first ..] of the training set.
     private Dataset? _gatherFrom;
     private int[] _gatherOrder = [];
@@ -196,7 +196,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     /// </summary>
     public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int batchSize)
     {
-        (_parts, _squaresReady) = (1, false);
+        _parts = 1;
         KeepState();
         return Step(Network.ComputeGradients(inputs, labels, batchSize), 0, 0);
     }
@@ -204,7 +204,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     /// <inheritdoc cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/>
     public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize)
     {
-        (_parts, _squaresReady) = (1, false);
+        _parts = 1;
         KeepState();
         return Step(Network.ComputeGradients(inputs, targets, batchSize), 0, 0);
     }
@@ -217,7 +217,6 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     {
         _parts = pool is null ? 1 : Math.Min(pool.Parts, n / Network.MinBatchSize);
         for (int part = 0; part <= _parts; part++) _partStart[part] = Boundary(n, part);
-        _squaresReady = false;
         if (_parts == 1)
         {
             ComputePart(0);
@@ -229,7 +228,6 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         pool!.Run();
         _phase = Phase.Reduce;
         pool.Run();
-        _squaresReady = true;
         double loss = 0;
         for (int part = 0; part < _parts; part++)
             loss += (double)_partLoss[part] * PartWeight(part, n);
@@ -358,7 +356,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         Span<float> gradients = Network.Gradients;
         if (Regularization is not null)
             loss += Regularization.Apply(Network.Parameters, gradients, Network.ParameterTensors);
-        float norm = Regularization is null && _squaresReady ? ReducedNorm() : GradientClipping.Norm(gradients);
+        float norm = Regularization is null && _parts > 1 ? ReducedNorm() : GradientClipping.Norm(gradients);
         if (!float.IsFinite(loss) || !float.IsFinite(norm))
         {
             if (_goodState.Length > 0) _goodState.CopyTo(Network.State);

@@ -80,8 +80,7 @@ public class Adam : Optimizer
         int i = 0;
         for (int k = 0; k < vw.Length; k++, i += Vector<float>.Count)
         {
-            Vector<float> gk = Flush(vg[k], gMin), mk = Flush(vm[k], mMin), vk = vv[k];
-            vk = Vector.ConditionalSelect(Vector.LessThan(vk, new Vector<float>(vMin)), Vector<float>.Zero, vk); // v ≥ 0: no |v| needed
+            Vector<float> gk = Flush(vg[k], gMin), mk = Flush(vm[k], mMin), vk = Flush(vv[k], vMin);
             vm[k] = mk = b1 * mk + (1f - b1) * gk;
             vv[k] = vk = b2 * vk + (1f - b2) * gk * gk;
             vw[k] = decay * vw[k] - lr * (mk * c1) / (Vector.SquareRoot(vk * c2) + new Vector<float>(eps));
