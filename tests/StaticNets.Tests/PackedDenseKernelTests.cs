@@ -123,10 +123,13 @@ public class PackedDenseKernelTests
         var all = new float[batch * outSize];
         PackedDenseKernels.Forward(x, pw, pb, all, batch, inSize, outSize, default(Identity));
         var one = new float[outSize];
+        var single = new float[outSize];
         for (int r = 0; r < batch; r++)
         {
             PackedDenseKernels.Forward(x.AsSpan(r * inSize, inSize), pw, pb, one, 1, inSize, outSize, default(Identity));
             Assert.Equal(all.AsSpan(r * outSize, outSize).ToArray(), one);
+            PackedDenseKernels.ForwardOne(x.AsSpan(r * inSize, inSize), pw, pb, single, inSize, outSize, default(Identity));
+            Assert.Equal(one, single);
         }
     }
 
@@ -138,6 +141,10 @@ public class PackedDenseKernelTests
         Assert.Equal("packedWeights", e.ParamName);
         e = Assert.Throws<ArgumentException>(() => PackedDenseKernels.Forward(new float[3], pw, pb, new float[5], 1, 3, 4, default(Identity)));
         Assert.Equal("output", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => PackedDenseKernels.ForwardOne(new float[2], pw, pb, new float[4], 3, 4, default(Identity)));
+        Assert.Equal("input", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => PackedDenseKernels.ForwardOne(new float[3], pw, pb.AsSpan(1), new float[4], 3, 4, default(Identity)));
+        Assert.Equal("packedBias", e.ParamName);
         e = Assert.Throws<ArgumentException>(() => PackedDenseKernels.Pack(new float[12], new float[4], new float[3], default, pw, pb, 3, 4));
         Assert.Equal("scale", e.ParamName);
     }

@@ -39,7 +39,11 @@ internal static class DenseEmitter
     public static void EmitPacked(CodeWriter w, DenseOp d, ActivationPlan activation, string input, string? maxoutZ, string output, string batch)
     {
         string weights = Names.Slice("f", d.PackedOffset, d.PackedWeightCount), bias = Names.Slice("f", d.PackedOffset + d.PackedWeightCount, d.PaddedRows);
-        w.Line($"{Names.Kernels}.PackedDenseKernels.Forward({input}, {weights}, {bias}, {maxoutZ ?? output}, {batch}, {d.InputSize}, {d.Rows}, {Names.Activation(activation)});");
+        string target = maxoutZ ?? output, act = Names.Activation(activation);
+        if (batch == "1") // Predict: the one-sample kernels only (see ForwardOne)
+            w.Line($"{Names.Kernels}.PackedDenseKernels.ForwardOne({input}, {weights}, {bias}, {target}, {d.InputSize}, {d.Rows}, {act});");
+        else
+            w.Line($"{Names.Kernels}.PackedDenseKernels.Forward({input}, {weights}, {bias}, {target}, {batch}, {d.InputSize}, {d.Rows}, {act});");
         EmitEpilogue(w, activation, maxoutZ, output, batch, d.Units);
     }
 

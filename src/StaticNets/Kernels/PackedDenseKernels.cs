@@ -76,13 +76,33 @@ public static class PackedDenseKernels
     public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> packedBias, Span<float> a,
         int batch, int inSize, int outSize, TAct activation) where TAct : struct, IActivation
     {
-        if (x.Length != batch * inSize) ThrowSize("input", x.Length, batch * inSize);
-        if (a.Length != batch * outSize) ThrowSize("output", a.Length, batch * outSize);
-        CheckPacked(packedWeights.Length, packedBias.Length, inSize, outSize);
-        var layer = new Packed(x, packedWeights, packedBias, a, inSize, outSize);
+        var layer = Checked(x, packedWeights, packedBias, a, batch, inSize, outSize);
         if (Vector512.IsHardwareAccelerated) ForwardRows<TAct, Simd512>(layer, batch, activation);
         else if (Vector256.IsHardwareAccelerated) ForwardRows<TAct, Simd256>(layer, batch, activation);
         else ForwardRows<TAct, Scalar>(layer, batch, activation);
+    }
+
+    /// <summary><see cref="Forward"/> for one sample: the same sums, bit for bit.</summary>
+    // What a generated Predict calls: inlined, it brings in only the one-sample kernels, not the batch kernels that
+    // a constant batch of 1 would leave as dead code, which still counts against the JIT's inlining budget.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ForwardOne<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> packedBias, Span<float> a,
+        int inSize, int outSize, TAct activation) where TAct : struct, IActivation
+    {
+        var layer = Checked(x, packedWeights, packedBias, a, 1, inSize, outSize);
+        if (Vector512.IsHardwareAccelerated) Row1<TAct, Simd512>(layer, 0, activation);
+        else if (Vector256.IsHardwareAccelerated) Row1<TAct, Simd256>(layer, 0, activation);
+        else Row1<TAct, Scalar>(layer, 0, activation);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Packed Checked(ReadOnlySpan<float> x, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> packedBias, Span<float> a,
+        int batch, int inSize, int outSize)
+    {
+        if (x.Length != batch * inSize) ThrowSize("input", x.Length, batch * inSize);
+        if (a.Length != batch * outSize) ThrowSize("output", a.Length, batch * outSize);
+        CheckPacked(packedWeights.Length, packedBias.Length, inSize, outSize);
+        return new Packed(x, packedWeights, packedBias, a, inSize, outSize);
     }
 
     private readonly ref struct Packed(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> a, int inSize, int outSize)
@@ -114,18 +134,31 @@ public static class PackedDenseKernels
             for (int p = 0; p < panels; p++)
                 for (r = 0; r < blocks; r += 8)
                     Rows8<TAct, TV>(l, r, p, activation);
-            for (; r < batch; r++)
-                for (int p = 0; p < panels; p += 4)
-                    Row1Panels4<TAct, TV>(l, r, Math.Min(p, panels - 4), activation); // the last group may overlap: same sums again
         }
         else
         {
             for (; r + 2 <= batch; r += 2)
                 for (int p = 0; p < panels; p++)
                     Rows2Split<TAct, TV>(l, r, p, activation);
-            for (; r < batch; r++)
-                for (int p = 0; p < panels; p++)
-                    Row1Split<TAct, TV>(l, r, p, activation);
+        }
+        for (; r < batch; r++)
+            Row1<TAct, TV>(l, r, activation);
+    }
+
+    // Row r alone, with the kernel ForwardRows uses for the rows its blocks leave over.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row1<TAct, TV>(in Packed l, int r, TAct activation) where TAct : struct, IActivation where TV : struct, ISimd<TV>
+    {
+        int width = 2 * TV.Count, panels = (l.Out + width - 1) / width;
+        if (panels >= 4)
+        {
+            for (int p = 0; p < panels; p += 4)
+                Row1Panels4<TAct, TV>(l, r, Math.Min(p, panels - 4), activation); // the last group may overlap: same sums again
+        }
+        else
+        {
+            for (int p = 0; p < panels; p++)
+                Row1Split<TAct, TV>(l, r, p, activation);
         }
     }
 
