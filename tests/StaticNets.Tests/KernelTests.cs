@@ -23,18 +23,59 @@ public class KernelTests
         }
     }
 
-    [Fact]
-    public void Forward_matches_scalar_for_every_input_length_up_to_256()
+    [Theory]
+    [InlineData(false)] // dot products
+    [InlineData(true)]  // tiles of samples
+    public void Forward_matches_scalar_for_every_input_length_up_to_256(bool tiled)
     {
         var rng = new Rng(2);
         foreach (int outSize in new[] { 1, 3, 4, 5, 9 })
-            for (int inSize = 1; inSize <= 256; inSize += inSize < 40 ? 1 : 7)
+            for (int inSize = tiled ? 0 : 1; inSize <= 256; inSize += inSize < 40 ? 1 : 7)
                 foreach (int batch in new[] { 1, 3 })
                 {
                     float[] x = TestData.Normal(batch * inSize, rng), w = TestData.Normal(outSize * inSize, rng), b = TestData.Normal(outSize, rng);
                     var z = new float[batch * outSize];
                     var a = new float[batch * outSize];
-                    DenseKernels.Forward(x, w, b, z, a, batch, inSize, outSize, default(Kernels.ReLU));
+                    DenseKernels.Forward(x, w, b, z, a, batch, inSize, outSize, default(Kernels.ReLU), tiled ? new float[DenseKernels.TileLength(inSize) + 1] : default);
+                    AssertForwardMatchesScalar(x, w, b, z, a, batch, inSize, outSize);
+                }
+    }
+
+    [Fact]
+    public void Tiled_forward_matches_scalar_for_every_output_width_and_batch_tails()
+    {
+        var rng = new Rng(21);
+        foreach (int inSize in new[] { 1, 17, 100 })
+            for (int outSize = 1; outSize <= 40; outSize++)
+                foreach (int batch in new[] { 1, 15, 16, 17, 31, 32, 33, 64, 70 })
+                {
+                    float[] x = TestData.Normal(batch * inSize, rng), w = TestData.Normal(outSize * inSize, rng), b = TestData.Normal(outSize, rng);
+                    var z = new float[batch * outSize];
+                    var a = new float[batch * outSize];
+                    DenseKernels.Forward(x, w, b, z, a, batch, inSize, outSize, default(Kernels.ReLU), new float[DenseKernels.TileLength(inSize)]);
+                    AssertForwardMatchesScalar(x, w, b, z, a, batch, inSize, outSize);
+                }
+    }
+
+    [Fact]
+    public void Tiled_forward_gives_a_sample_the_same_bits_alone_or_anywhere_in_a_batch()
+    {
+        var rng = new Rng(22);
+        const int inSize = 50, outSize = 21, batch = 45; // a full tile, a partial one, 8-output blocks and 5 left over
+        float[] x = TestData.Normal(batch * inSize, rng), w = TestData.Normal(outSize * inSize, rng), b = TestData.Normal(outSize, rng);
+        var tile = new float[DenseKernels.TileLength(inSize)];
+        var all = new float[batch * outSize];
+        DenseKernels.Forward(x, w, b, default, all, batch, inSize, outSize, default(Identity), tile);
+        var one = new float[outSize];
+        for (int r = 0; r < batch; r++)
+        {
+            DenseKernels.Forward(x.AsSpan(r * inSize, inSize), w, b, default, one, 1, inSize, outSize, default(Identity), tile);
+            Assert.Equal(all.AsSpan(r * outSize, outSize).ToArray(), one);
+        }
+    }
+
+    private static void AssertForwardMatchesScalar(float[] x, float[] w, float[] b, float[] z, float[] a, int batch, int inSize, int outSize)
+    {
                     for (int r = 0; r < batch; r++)
                         for (int o = 0; o < outSize; o++)
                         {
@@ -48,15 +89,16 @@ public class KernelTests
                             AssertSumClose(expected, z[r * outSize + o], absSum, inSize + 1);
                             Assert.Equal(Math.Max(0f, z[r * outSize + o]), a[r * outSize + o]);
                         }
-                }
     }
 
-    [Fact]
-    public void Forward_without_bias_or_kept_z()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Forward_without_bias_or_kept_z(bool tiled)
     {
         float[] x = [1, 2, 3], w = [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1];
         var a = new float[4];
-        DenseKernels.Forward(x, w, default, default, a, 1, 3, 4, default(Identity));
+        DenseKernels.Forward(x, w, default, default, a, 1, 3, 4, default(Identity), tiled ? new float[DenseKernels.TileLength(3)] : default);
         Assert.Equal([1f, 2f, 3f, 6f], a);
     }
 
@@ -107,6 +149,9 @@ public class KernelTests
         var e = Assert.Throws<ArgumentException>(() =>
             DenseKernels.Forward(new float[5], new float[6], default, default, new float[2], 1, 3, 2, default(Identity)));
         Assert.Contains("input has 5 values; the layer needs 3", e.Message);
+        e = Assert.Throws<ArgumentException>(() =>
+            DenseKernels.Forward(new float[3], new float[6], default, default, new float[2], 1, 3, 2, default(Identity), new float[DenseKernels.TileLength(3) - 1]));
+        Assert.Equal("tile", e.ParamName);
         Assert.Throws<ArgumentException>(() => DenseKernels.Dot(new float[3], new float[4]));
     }
 

@@ -14,7 +14,9 @@ namespace StaticNets.Generator.Emitting;
 internal static class DenseEmitter
 {
     /// <summary>One use of a dense product: which weights, which activation, which buffers.</summary>
-    public sealed record Call(DenseOp Dense, bool Folded, ActivationPlan Activation, string Weights, string Bias, string Input, string? KeptZ, string? MaxoutZ, string Output, string Batch)
+    /// <param name="Tile">The scratch tile for the batched kernel (training), or null for its dot-product form.</param>
+    public sealed record Call(DenseOp Dense, bool Folded, ActivationPlan Activation, string Weights, string Bias, string Input, string? KeptZ, string? MaxoutZ, string Output, string Batch,
+        string? Tile = null)
     {
         public string UnrolledName => $"Dense{Dense.Number}{(Folded ? "Folded" : "")}Forward";
         public bool HasBias => Folded || Dense.HasBias;
@@ -28,7 +30,7 @@ internal static class DenseEmitter
         if (d.Rows <= DenseShapes.UnrollRows)
             w.Line($"{c.UnrolledName}({c.Input}, {c.Weights}, {c.Bias}, {z}, {target}, {c.Batch});");
         else
-            w.Line($"{Names.Kernels}.DenseKernels.Forward({c.Input}, {c.Weights}, {c.Bias}, {z}, {target}, {c.Batch}, {d.InputSize}, {d.Rows}, {Names.Activation(c.Activation)});");
+            w.Line($"{Names.Kernels}.DenseKernels.Forward({c.Input}, {c.Weights}, {c.Bias}, {z}, {target}, {c.Batch}, {d.InputSize}, {d.Rows}, {Names.Activation(c.Activation)}{(c.Tile is null ? "" : ", " + c.Tile)});");
         EmitEpilogue(w, c.Activation, c.MaxoutZ, c.Output, c.Batch, d.Units);
     }
 

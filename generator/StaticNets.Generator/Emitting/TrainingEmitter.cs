@@ -102,7 +102,8 @@ internal static class TrainingEmitter
             {
                 case DenseOp d:
                     bool maxout = d.Activation.Kind == ActivationKind.Maxout;
-                    DenseEmitter.Emit(w, new DenseEmitter.Call(d, false, d.Activation, Names.Weights(d, "p"), Names.Bias(d, "p"), input, maxout ? null : z, maxout ? z : null, a, "batch"));
+                    DenseEmitter.Emit(w, new DenseEmitter.Call(d, false, d.Activation, Names.Weights(d, "p"), Names.Bias(d, "p"), input, maxout ? null : z, maxout ? z : null, a, "batch",
+                        Tile: "global::System.MemoryExtensions.AsSpan(_tile)"));
                     break;
                 case BatchNormOp b:
                     w.Line($"{Names.Kernels}.NormalizationKernels.BatchNormTrain({input}, {Names.Slice("p", b.GammaOffset, n)}, {Names.Slice("p", b.BetaOffset, n)}, " +

@@ -17,19 +17,32 @@ public static class DenseKernels
 {
     /// <summary>
     /// z = x Wᵀ + b, a = f(z). <paramref name="bias"/> may be empty (no bias); <paramref name="z"/>
-    /// may be empty when only <paramref name="a"/> is needed (inference).
+    /// may be empty when only <paramref name="a"/> is needed (inference). With a <paramref name="tile"/> of at least
+    /// <see cref="TileLength"/> floats the batch runs in tiles of samples (training); without, as dot products.
     /// </summary>
     public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
-        Span<float> z, Span<float> a, int batch, int inSize, int outSize, TAct activation) where TAct : struct, IActivation
+        Span<float> z, Span<float> a, int batch, int inSize, int outSize, TAct activation, Span<float> tile = default) where TAct : struct, IActivation
     {
         CheckSizes(x.Length, batch * inSize, weights.Length, outSize * inSize, a.Length, batch * outSize);
         if (!bias.IsEmpty && bias.Length != outSize) ThrowSize(nameof(bias), bias.Length, outSize);
         if (!z.IsEmpty && z.Length != batch * outSize) ThrowSize(nameof(z), z.Length, batch * outSize);
         var layer = new Layer(x, weights, bias, z, a, inSize, outSize);
-        if (Vector512.IsHardwareAccelerated && inSize >= Simd512.Count) ForwardRows<TAct, Simd512>(layer, batch, activation);
+        if (!tile.IsEmpty)
+        {
+            if (tile.Length < TileLength(inSize)) ThrowSize(nameof(tile), tile.Length, TileLength(inSize));
+            if (Vector512.IsHardwareAccelerated) ForwardTiles<TAct, Simd512>(layer, batch, activation, tile);
+            else if (Vector256.IsHardwareAccelerated) ForwardTiles<TAct, Simd256>(layer, batch, activation, tile);
+            else ForwardTiles<TAct, Scalar>(layer, batch, activation, tile);
+        }
+        else if (Vector512.IsHardwareAccelerated && inSize >= Simd512.Count) ForwardRows<TAct, Simd512>(layer, batch, activation);
         else if (Vector256.IsHardwareAccelerated && inSize >= Simd256.Count) ForwardRows<TAct, Simd256>(layer, batch, activation);
         else ForwardRows<TAct, Scalar>(layer, batch, activation);
     }
+
+    /// <summary>Floats of the scratch tile <see cref="Forward"/> takes for a layer of <paramref name="inSize"/> inputs.</summary>
+    public static int TileLength(int inSize) => MaxTileSamples * inSize;
+
+    private const int MaxTileSamples = 32; // two 512-bit vectors of samples
 
     /// <summary>
     /// This batch's weight and bias gradients: dW += dzᵀ x, db += column sums of dz; with
@@ -152,6 +165,96 @@ public static class DenseKernels
             for (; o < l.Out; o++)
                 Finish(l, r, o, Dot1x1<TV>(ref xr, ref Unsafe.Add(ref l.W, o * n), n), activation);
         }
+    }
+
+    // ---- forward in tiles: each tile holds 2 vectors of samples' inputs transposed (k-major), so a step broadcasts
+    // one weight per output against both vectors: 8 outputs take 2 loads and 8 broadcasts for 16 FMAs, where the dot
+    // products take 8 loads and end in horizontal sums (measured, 32 × 784 → 256: 170 µs as dot products, 100 µs
+    // in tiles, 12 of them the transpose). Each sum runs over k in order, the lanes independent: a sample's bits do
+    // not depend on its batch or its place in it; missing samples of the last tile are zeros, never stored.
+
+    [InlineArray(8 * MaxTileSamples)]
+    private struct TileSums
+    {
+        private float _element;
+    }
+
+    private static void ForwardTiles<TAct, TV>(in Layer l, int batch, TAct activation, Span<float> tile) where TAct : struct, IActivation where TV : struct, ISimd<TV>
+    {
+        int n = l.In, width = 2 * TV.Count;
+        ref float t = ref MemoryMarshal.GetReference(tile);
+        var sums = new TileSums();
+        for (int r = 0; r < batch; r += width)
+        {
+            int count = Math.Min(width, batch - r);
+            ref float x = ref Unsafe.Add(ref l.X, r * n);
+            for (int k = 0; k < n; k++)
+            {
+                ref float tk = ref Unsafe.Add(ref t, k * width);
+                for (int s = 0; s < count; s++) Unsafe.Add(ref tk, s) = Unsafe.Add(ref x, s * n + k);
+                for (int s = count; s < width; s++) Unsafe.Add(ref tk, s) = 0f;
+            }
+            int o = 0;
+            for (; o + 8 <= l.Out; o += 8)
+            {
+                Tile8<TV>(l, o, ref t, ref sums[0]);
+                for (int s = 0; s < count; s++)
+                    for (int i = 0; i < 8; i++) Finish(l, r + s, o + i, sums[i * width + s], activation);
+            }
+            for (; o < l.Out; o++)
+            {
+                Tile1<TV>(l, o, ref t, ref sums[0]);
+                for (int s = 0; s < count; s++) Finish(l, r + s, o, sums[s], activation);
+            }
+        }
+    }
+
+    // Outputs o .. o + 7 of the tile's samples into sums[i · width + sample].
+    private static void Tile8<TV>(in Layer l, int o, ref float t, ref float sums) where TV : struct, ISimd<TV>
+    {
+        int n = l.In, w = TV.Count, width = 2 * w;
+        ref float w0 = ref Unsafe.Add(ref l.W, o * n), w1 = ref Unsafe.Add(ref w0, n), w2 = ref Unsafe.Add(ref w1, n), w3 = ref Unsafe.Add(ref w2, n);
+        ref float w4 = ref Unsafe.Add(ref w3, n), w5 = ref Unsafe.Add(ref w4, n), w6 = ref Unsafe.Add(ref w5, n), w7 = ref Unsafe.Add(ref w6, n);
+        TV c00 = TV.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        TV c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        ref float tk = ref t;
+        for (nint k = 0; k < n; k++)
+        {
+            TV b0 = TV.Load(ref tk, 0), b1 = TV.Load(ref tk, (nuint)w);
+            TV s = TV.Broadcast(Unsafe.Add(ref w0, k)); c00 = TV.MultiplyAdd(s, b0, c00); c01 = TV.MultiplyAdd(s, b1, c01);
+            s = TV.Broadcast(Unsafe.Add(ref w1, k)); c10 = TV.MultiplyAdd(s, b0, c10); c11 = TV.MultiplyAdd(s, b1, c11);
+            s = TV.Broadcast(Unsafe.Add(ref w2, k)); c20 = TV.MultiplyAdd(s, b0, c20); c21 = TV.MultiplyAdd(s, b1, c21);
+            s = TV.Broadcast(Unsafe.Add(ref w3, k)); c30 = TV.MultiplyAdd(s, b0, c30); c31 = TV.MultiplyAdd(s, b1, c31);
+            s = TV.Broadcast(Unsafe.Add(ref w4, k)); c40 = TV.MultiplyAdd(s, b0, c40); c41 = TV.MultiplyAdd(s, b1, c41);
+            s = TV.Broadcast(Unsafe.Add(ref w5, k)); c50 = TV.MultiplyAdd(s, b0, c50); c51 = TV.MultiplyAdd(s, b1, c51);
+            s = TV.Broadcast(Unsafe.Add(ref w6, k)); c60 = TV.MultiplyAdd(s, b0, c60); c61 = TV.MultiplyAdd(s, b1, c61);
+            s = TV.Broadcast(Unsafe.Add(ref w7, k)); c70 = TV.MultiplyAdd(s, b0, c70); c71 = TV.MultiplyAdd(s, b1, c71);
+            tk = ref Unsafe.Add(ref tk, width);
+        }
+        TV.Store(c00, ref sums, 0); TV.Store(c01, ref sums, (nuint)w);
+        TV.Store(c10, ref sums, (nuint)width); TV.Store(c11, ref sums, (nuint)(width + w));
+        TV.Store(c20, ref sums, (nuint)(2 * width)); TV.Store(c21, ref sums, (nuint)(2 * width + w));
+        TV.Store(c30, ref sums, (nuint)(3 * width)); TV.Store(c31, ref sums, (nuint)(3 * width + w));
+        TV.Store(c40, ref sums, (nuint)(4 * width)); TV.Store(c41, ref sums, (nuint)(4 * width + w));
+        TV.Store(c50, ref sums, (nuint)(5 * width)); TV.Store(c51, ref sums, (nuint)(5 * width + w));
+        TV.Store(c60, ref sums, (nuint)(6 * width)); TV.Store(c61, ref sums, (nuint)(6 * width + w));
+        TV.Store(c70, ref sums, (nuint)(7 * width)); TV.Store(c71, ref sums, (nuint)(7 * width + w));
+    }
+
+    // Output o of the tile's samples into sums[sample]: the same sums as Tile8's, for the outputs left over.
+    private static void Tile1<TV>(in Layer l, int o, ref float t, ref float sums) where TV : struct, ISimd<TV>
+    {
+        int n = l.In, w = TV.Count, width = 2 * w;
+        ref float wo = ref Unsafe.Add(ref l.W, o * n);
+        TV c0 = TV.Zero, c1 = c0;
+        ref float tk = ref t;
+        for (nint k = 0; k < n; k++)
+        {
+            TV s = TV.Broadcast(Unsafe.Add(ref wo, k));
+            c0 = TV.MultiplyAdd(s, TV.Load(ref tk, 0), c0); c1 = TV.MultiplyAdd(s, TV.Load(ref tk, (nuint)w), c1);
+            tk = ref Unsafe.Add(ref tk, width);
+        }
+        TV.Store(c0, ref sums, 0); TV.Store(c1, ref sums, (nuint)w);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
