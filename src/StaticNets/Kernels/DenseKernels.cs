@@ -8,10 +8,11 @@ namespace StaticNets.Kernels;
 /// Fully connected layer kernels over row-major spans: inputs [batch, in], weights [out, in]
 /// (the layout the dot-product kernel reads: one contiguous row per output), outputs [batch, out].
 /// Generated code calls them with literal sizes. Lengths are checked once per call; the inner loops
-/// run on refs without bounds checks, register-blocked so each load feeds several FMAs: the forward
-/// pass computes 4 samples × 4 outputs at a time (each weight row is read once per 4 samples), and both
-/// backward products are sums of outer products over 4 × 4 vector blocks. Loop orders are fixed, so a
-/// result is bit-identical run to run.
+/// run on refs without bounds checks, register-blocked so each load feeds several FMAs. Training's forward
+/// pass runs in tiles of two vectors of samples × 8 outputs (the samples' inputs transposed into a scratch
+/// tile); without a tile it computes 4 samples × 4 outputs of dot products at a time. Both backward products
+/// are sums of outer products over 8 × 2 and 4 × 4 vector blocks. Loop orders are fixed, so a result is
+/// bit-identical run to run.
 /// </summary>
 public static class DenseKernels
 {
