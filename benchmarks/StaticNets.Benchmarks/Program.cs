@@ -8,10 +8,11 @@ using StaticNets.Benchmarks.Peers;
 // dotnet run -c Release --project benchmarks/StaticNets.Benchmarks -- [--quick] [BenchmarkDotNet options]
 // --quick uses BenchmarkDotNet's ShortRun job (a few minutes for the whole suite). Benchmarks run in this
 // process, whose output folder holds the TorchSharp native library patched for this Debian (see LibTorchSharpFix).
+// Median and Min stand beside the Mean: this 2-core VM has outlier iterations that move the Mean between runs.
 LibTorchSharpFix.EnsureLoadable();
 bool quick = args.Contains("--quick");
 string[] rest = args.Where(a => a != "--quick").ToArray();
 Job job = (quick ? Job.ShortRun : Job.Default).WithToolchain(InProcessEmitToolchain.Instance);
-IConfig config = DefaultConfig.Instance.AddJob(job).AddColumn(StatisticColumn.OperationsPerSecond)
+IConfig config = DefaultConfig.Instance.AddJob(job).AddColumn(StatisticColumn.Median, StatisticColumn.Min, StatisticColumn.OperationsPerSecond)
     .WithOption(ConfigOptions.JoinSummary, true);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.Length == 0 ? ["--filter", "*"] : rest, config);
