@@ -36,7 +36,7 @@ public class KernelTests
                     float[] x = TestData.Normal(batch * inSize, rng), w = TestData.Normal(outSize * inSize, rng), b = TestData.Normal(outSize, rng);
                     var z = new float[batch * outSize];
                     var a = new float[batch * outSize];
-                    DenseKernels.Forward(x, w, b, z, a, batch, inSize, outSize, default(Kernels.ReLU), tiled ? new float[DenseKernels.TileLength(inSize) + 1] : default);
+                    DenseKernels.Forward(x, w, b, z, a, batch, inSize, outSize, default(Kernels.ReLU), tiled ? new float[DenseKernels.TileLength(inSize, outSize) + 1] : default);
                     AssertForwardMatchesScalar(x, w, b, z, a, batch, inSize, outSize);
                 }
     }
@@ -52,7 +52,7 @@ public class KernelTests
                     float[] x = TestData.Normal(batch * inSize, rng), w = TestData.Normal(outSize * inSize, rng), b = TestData.Normal(outSize, rng);
                     var z = new float[batch * outSize];
                     var a = new float[batch * outSize];
-                    DenseKernels.Forward(x, w, b, z, a, batch, inSize, outSize, default(Kernels.ReLU), new float[DenseKernels.TileLength(inSize)]);
+                    DenseKernels.Forward(x, w, b, z, a, batch, inSize, outSize, default(Kernels.ReLU), new float[DenseKernels.TileLength(inSize, outSize)]);
                     AssertForwardMatchesScalar(x, w, b, z, a, batch, inSize, outSize);
                 }
     }
@@ -63,7 +63,7 @@ public class KernelTests
         var rng = new Rng(22);
         const int inSize = 50, outSize = 21, batch = 45; // a full tile, a partial one, 8-output blocks and 5 left over
         float[] x = TestData.Normal(batch * inSize, rng), w = TestData.Normal(outSize * inSize, rng), b = TestData.Normal(outSize, rng);
-        var tile = new float[DenseKernels.TileLength(inSize)];
+        var tile = new float[DenseKernels.TileLength(inSize, outSize)];
         var all = new float[batch * outSize];
         DenseKernels.Forward(x, w, b, default, all, batch, inSize, outSize, default(Identity), tile);
         var one = new float[outSize];
@@ -98,7 +98,7 @@ public class KernelTests
     {
         float[] x = [1, 2, 3], w = [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1];
         var a = new float[4];
-        DenseKernels.Forward(x, w, default, default, a, 1, 3, 4, default(Identity), tiled ? new float[DenseKernels.TileLength(3)] : default);
+        DenseKernels.Forward(x, w, default, default, a, 1, 3, 4, default(Identity), tiled ? new float[DenseKernels.TileLength(3, 4)] : default);
         Assert.Equal([1f, 2f, 3f, 6f], a);
     }
 
@@ -150,7 +150,7 @@ public class KernelTests
             DenseKernels.Forward(new float[5], new float[6], default, default, new float[2], 1, 3, 2, default(Identity)));
         Assert.Contains("input has 5 values; the layer needs 3", e.Message);
         e = Assert.Throws<ArgumentException>(() =>
-            DenseKernels.Forward(new float[3], new float[6], default, default, new float[2], 1, 3, 2, default(Identity), new float[DenseKernels.TileLength(3) - 1]));
+            DenseKernels.Forward(new float[3], new float[6], default, default, new float[2], 1, 3, 2, default(Identity), new float[DenseKernels.TileLength(3, 2) - 1]));
         Assert.Equal("tile", e.ParamName);
         Assert.Throws<ArgumentException>(() => DenseKernels.Dot(new float[3], new float[4]));
     }

@@ -156,7 +156,7 @@ internal static class ParameterEmitter
             if (op is LayerNormOp) yield return ($"_invStd{k}", "maxBatchSize");
         }
         if (!layout.Trainable) yield break;
-        if (layout.TileInputs > 0) yield return ("_tile", $"{Names.Kernels}.DenseKernels.TileLength({layout.TileInputs})");
+        if (layout.TileLayer is DenseOp t) yield return ("_tile", $"{Names.Kernels}.DenseKernels.TileLength({t.InputSize}, {t.Rows})");
         if (layout.DzWidth > 0) yield return ("_dz", $"maxBatchSize * {layout.DzWidth}");
         foreach (int source in layout.SkipSources)
             yield return ($"_skip{source}", $"maxBatchSize * {TrainingEmitter.SourceWidth(layout, source)}");

@@ -23,7 +23,7 @@ internal sealed class WorkspaceLayout
         SkipSources = Ops.OfType<AddOp>().Select(a => a.Source).Distinct().OrderBy(s => s).ToList();
         DzWidth = Ops.Where(o => !o.Activation.IsIdentity).Select(ActivationWidth).DefaultIfEmpty(0).Max();
         MaxWidth = Ops.Select(ActivationWidth).Append(plan.InputSize).Max();
-        TileInputs = Ops.OfType<DenseOp>().Where(d => d.Rows > DenseShapes.UnrollRows).Select(d => d.InputSize).DefaultIfEmpty(0).Max();
+        TileLayer = Ops.OfType<DenseOp>().Where(d => d.Rows > DenseShapes.UnrollRows).OrderByDescending(d => d.InputSize + d.Rows).FirstOrDefault();
 
         PredictOutputs[0] = "input";
         foreach (OpPlan op in Ops)
@@ -67,8 +67,8 @@ internal sealed class WorkspaceLayout
     /// <summary>Floats per sample of the shared dz buffer (activation backward).</summary>
     public int DzWidth { get; }
 
-    /// <summary>Inputs of the widest-input Dense that training runs through the batched kernel (its tile's size), or 0.</summary>
-    public int TileInputs { get; }
+    /// <summary>Of the Dense layers training runs through the batched kernel, the one whose tile is largest (null: none).</summary>
+    public DenseOp? TileLayer { get; }
 
     /// <summary>The widest per-sample buffer, to check maxBatchSize × width fits an array.</summary>
     public int MaxWidth { get; }
