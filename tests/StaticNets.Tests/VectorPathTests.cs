@@ -59,17 +59,84 @@ public class VectorPathTests
     }
 
     [Fact]
-    public void Dropout_masks_are_the_draws_of_NextSingle()
+    public void Dropout_masks_are_the_lane_streams_draws_for_every_length_and_call_sequence()
     {
-        const int n = 1001;
         const float rate = 0.3f, scale = 1f / (1f - rate);
-        var mask = new float[n];
-        var a = new float[n];
-        float[] x = TestData.Normal(n, new Rng(23));
-        ElementwiseKernels.DropoutForward(x, mask, a, rate, new Rng(24));
-        var draws = new Rng(24);
-        float[] expected = Enumerable.Range(0, n).Select(_ => draws.NextSingle() >= rate ? scale : 0f).ToArray();
-        Assert.Equal(expected, mask);
-        Assert.Equal(x.Select((v, i) => v * expected[i]).ToArray(), a);
+        var rng = new Rng(24);
+        var reference = new LaneStreams(24);
+        for (int n = 0; n <= 70; n++) // one call per length: tails, and calls that start where the last left the streams
+        {
+            var mask = new float[n];
+            var a = new float[n];
+            float[] x = TestData.Normal(n, new Rng(23));
+            ElementwiseKernels.DropoutForward(x, mask, a, rate, rng);
+            float[] expected = reference.Masks(n, rate, scale);
+            Assert.Equal(expected, mask);
+            Assert.Equal(x.Select((v, i) => v * expected[i]).ToArray(), a);
+        }
+    }
+
+    [Fact]
+    public void Dropout_keeps_each_position_with_probability_one_minus_rate()
+    {
+        const int n = 320_000;
+        foreach (float rate in new[] { 0f, 0.2f, 0.5f, 0.9f })
+        {
+            var mask = new float[n];
+            ElementwiseKernels.DropoutForward(new float[n], mask, new float[n], rate, new Rng(5));
+            for (int position = 0; position < 16; position++) // each half of each lane
+            {
+                int kept = 0, count = n / 16;
+                for (int i = position; i < n; i += 16) kept += mask[i] != 0f ? 1 : 0;
+                double sigma = Math.Sqrt(count * rate * (1 - rate));
+                Assert.InRange(kept, count * (1 - rate) - 5 * sigma - 0.5, count * (1 - rate) + 5 * sigma + 0.5);
+            }
+        }
+    }
+
+    // The documented dropout draws, written out in scalar code: eight xoshiro256** streams seeded by SplitMix64 after the
+    // generator's own four words; each step gives 16 values, lane j's low then high 32 bits, each shifted down to 24 bits.
+    private sealed class LaneStreams
+    {
+        private readonly ulong[,] _s = new ulong[8, 4];
+
+        public LaneStreams(ulong seed)
+        {
+            ulong x = seed;
+            for (int i = 0; i < 4; i++) SplitMix64(ref x);
+            for (int lane = 0; lane < 8; lane++)
+                for (int word = 0; word < 4; word++) _s[lane, word] = SplitMix64(ref x);
+        }
+
+        public float[] Masks(int n, float rate, float scale)
+        {
+            uint threshold = (uint)Math.Ceiling(rate * (double)(1 << 24));
+            var values = new float[(n + 15) / 16 * 16];
+            for (int step = 0; step < values.Length / 16; step++)
+                for (int lane = 0; lane < 8; lane++)
+                {
+                    ulong draw = Next(lane);
+                    values[16 * step + 2 * lane] = ((uint)draw >> 8) >= threshold ? scale : 0f;
+                    values[16 * step + 2 * lane + 1] = ((uint)(draw >> 32) >> 8) >= threshold ? scale : 0f;
+                }
+            return values[..n];
+        }
+
+        private ulong Next(int lane)
+        {
+            ulong s0 = _s[lane, 0], s1 = _s[lane, 1], s2 = _s[lane, 2], s3 = _s[lane, 3];
+            ulong result = ulong.RotateLeft(s1 * 5, 7) * 9, t = s1 << 17;
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = ulong.RotateLeft(s3, 45);
+            (_s[lane, 0], _s[lane, 1], _s[lane, 2], _s[lane, 3]) = (s0, s1, s2, s3);
+            return result;
+        }
+
+        private static ulong SplitMix64(ref ulong x)
+        {
+            ulong z = x += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
     }
 }
