@@ -23,12 +23,13 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
 
     // Data-parallel training during Fit: replica 0 is the network itself.
     private ITrainableNetwork[] _replicas = [];
-    private readonly float[] _partLoss = new float[64];
-    private readonly int[] _partStart = new int[65];
+    private const int MaxThreads = 64;
+    private readonly float[] _partLoss = new float[MaxThreads];
+    private readonly int[] _partStart = new int[MaxThreads + 1];
     private int _parts;
     // Each range's sum of squared gradients from the parallel reduction (the global norm without another pass),
     // valid in a step whose batch was split (_parts > 1).
-    private readonly double[] _rangeSquares = new double[64];
+    private readonly double[] _rangeSquares = new double[MaxThreads];
     // The batch to gather in the current step: samples order[first ..] of the training set.
     private Dataset? _gatherFrom;
     private int[] _gatherOrder = [];
@@ -101,7 +102,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     public int Threads
     {
         get => _threads;
-        init => _threads = value is >= 1 and <= 64 ? value : throw new ArgumentOutOfRangeException(nameof(Threads), value, "Threads must be from 1 to 64.");
+        init => _threads = value is >= 1 and <= MaxThreads ? value : throw new ArgumentOutOfRangeException(nameof(Threads), value, $"Threads must be from 1 to {MaxThreads}.");
     }
 
     /// <summary>The global gradient norm before clipping in the last step.</summary>
