@@ -1,6 +1,8 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace StaticNets;
 
@@ -93,18 +95,69 @@ public static class GradientClipping
     /// <summary>Σg² in double (see <see cref="Norm"/>).</summary>
     internal static double SumOfSquares(ReadOnlySpan<float> values)
     {
-        ReadOnlySpan<Vector<float>> vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
-        Vector<double> a0 = default, a1 = default;
-        foreach (Vector<float> v in vectors)
+        // Eight independent sums. With one chain per half-vector the loop waited on the FMA latency, and the
+        // widening to double costs more shuffle-port work than the squares: 42 µs for the benchmark MLP's 940 KB
+        // of gradients; 17 µs this way with AVX-512, where reading them takes 13 µs.
+        double sum = 0;
+        int done = 0;
+        if (Avx512F.IsSupported)
+            (sum, done) = SumOfSquares512(values);
+        ReadOnlySpan<Vector<float>> vectors = MemoryMarshal.Cast<float, Vector<float>>(values[done..]);
+        Vector<double> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        int k = 0;
+        for (; k + 4 <= vectors.Length; k += 4)
         {
-            Vector.Widen(v, out Vector<double> low, out Vector<double> high);
+            Vector.Widen(vectors[k], out Vector<double> l0, out Vector<double> h0);
+            Vector.Widen(vectors[k + 1], out Vector<double> l1, out Vector<double> h1);
+            Vector.Widen(vectors[k + 2], out Vector<double> l2, out Vector<double> h2);
+            Vector.Widen(vectors[k + 3], out Vector<double> l3, out Vector<double> h3);
+            a0 = Vector.FusedMultiplyAdd(l0, l0, a0);
+            a1 = Vector.FusedMultiplyAdd(h0, h0, a1);
+            a2 = Vector.FusedMultiplyAdd(l1, l1, a2);
+            a3 = Vector.FusedMultiplyAdd(h1, h1, a3);
+            a4 = Vector.FusedMultiplyAdd(l2, l2, a4);
+            a5 = Vector.FusedMultiplyAdd(h2, h2, a5);
+            a6 = Vector.FusedMultiplyAdd(l3, l3, a6);
+            a7 = Vector.FusedMultiplyAdd(h3, h3, a7);
+        }
+        for (; k < vectors.Length; k++)
+        {
+            Vector.Widen(vectors[k], out Vector<double> low, out Vector<double> high);
             a0 = Vector.FusedMultiplyAdd(low, low, a0);
             a1 = Vector.FusedMultiplyAdd(high, high, a1);
         }
-        double sum = Vector.Sum(a0 + a1);
-        foreach (float f in values[(vectors.Length * Vector<float>.Count)..])
+        sum += Vector.Sum((a0 + a1) + (a2 + a3) + ((a4 + a5) + (a6 + a7)));
+        foreach (float f in values[(done + vectors.Length * Vector<float>.Count)..])
             sum += (double)f * f;
         return sum;
+    }
+
+    // Whole blocks of 64 floats, each 8 converted straight from memory (no extract of the upper half).
+    private static (double Sum, int Done) SumOfSquares512(ReadOnlySpan<float> values)
+    {
+        ref float r = ref MemoryMarshal.GetReference(values);
+        Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        nuint n = (nuint)values.Length, i = 0;
+        for (; i + 64 <= n; i += 64)
+        {
+            Vector512<double> v0 = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref r, i));
+            Vector512<double> v1 = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref r, i + 8));
+            Vector512<double> v2 = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref r, i + 16));
+            Vector512<double> v3 = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref r, i + 24));
+            Vector512<double> v4 = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref r, i + 32));
+            Vector512<double> v5 = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref r, i + 40));
+            Vector512<double> v6 = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref r, i + 48));
+            Vector512<double> v7 = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref r, i + 56));
+            a0 = Vector512.FusedMultiplyAdd(v0, v0, a0);
+            a1 = Vector512.FusedMultiplyAdd(v1, v1, a1);
+            a2 = Vector512.FusedMultiplyAdd(v2, v2, a2);
+            a3 = Vector512.FusedMultiplyAdd(v3, v3, a3);
+            a4 = Vector512.FusedMultiplyAdd(v4, v4, a4);
+            a5 = Vector512.FusedMultiplyAdd(v5, v5, a5);
+            a6 = Vector512.FusedMultiplyAdd(v6, v6, a6);
+            a7 = Vector512.FusedMultiplyAdd(v7, v7, a7);
+        }
+        return (Vector512.Sum((a0 + a1) + (a2 + a3) + ((a4 + a5) + (a6 + a7))), (int)i);
     }
 
     // The two clipping steps without the norm, for callers that know it already (the trainer computes it
