@@ -9,18 +9,26 @@ namespace StaticNets.Tests;
 public class VectorPathTests
 {
     [Theory]
-    [InlineData(6)]
-    [InlineData(37)]
-    public void BatchNorm_train_and_backward_give_the_scalar_bits_for_every_feature(int batch)
+    [InlineData(6, false)]
+    [InlineData(37, false)]
+    [InlineData(37, true)]
+    public void BatchNorm_train_and_backward_give_the_scalar_bits_for_every_feature(int batch, bool tanh)
     {
-        const int n = 11; // two groups of four on the vector path, three features on the scalar path
+        if (tanh) Check(batch, default(Kernels.Tanh));
+        else Check(batch, new LeakyReLU(0.2f));
+    }
+
+    // The rectifiers run on the vector, other activations value by value.
+    private static void Check<TAct>(int batch, TAct activation) where TAct : struct, IActivation
+    {
+        const int n = 19; // two groups of eight on the vector path, three features on the scalar path
         var rng = new Rng(21);
         float[] x = TestData.Normal(batch * n, rng, std: 3), gamma = TestData.Normal(n, rng), beta = TestData.Normal(n, rng), dy = TestData.Normal(batch * n, rng);
         float[] meanBefore = TestData.Normal(n, rng), varianceBefore = TestData.Uniform01(n, rng);
         float[] runningMean = (float[])meanBefore.Clone(), runningVariance = (float[])varianceBefore.Clone();
         var (xhat, invStd, y, a) = (new float[batch * n], new float[n], new float[batch * n], new float[batch * n]);
         var (dGamma, dBeta, dx) = (new float[n], new float[n], new float[batch * n]);
-        NormalizationKernels.BatchNormTrain(x, gamma, beta, runningMean, runningVariance, xhat, invStd, y, a, batch, n, 0.1f, 1e-5f, new LeakyReLU(0.2f));
+        NormalizationKernels.BatchNormTrain(x, gamma, beta, runningMean, runningVariance, xhat, invStd, y, a, batch, n, 0.1f, 1e-5f, activation);
         NormalizationKernels.BatchNormBackward(dy, xhat, invStd, gamma, dGamma, dBeta, dx, batch, n);
 
         float[] Column(float[] values, int j) => Enumerable.Range(0, batch).Select(r => values[r * n + j]).ToArray();
@@ -29,7 +37,7 @@ public class VectorPathTests
             float[] mean = [meanBefore[j]], variance = [varianceBefore[j]];
             var (hj, ij, yj, aj) = (new float[batch], new float[1], new float[batch], new float[batch]);
             var (dgj, dbj, dxj) = (new float[1], new float[1], new float[batch]);
-            NormalizationKernels.BatchNormTrain(Column(x, j), [gamma[j]], [beta[j]], mean, variance, hj, ij, yj, aj, batch, 1, 0.1f, 1e-5f, new LeakyReLU(0.2f));
+            NormalizationKernels.BatchNormTrain(Column(x, j), [gamma[j]], [beta[j]], mean, variance, hj, ij, yj, aj, batch, 1, 0.1f, 1e-5f, activation);
             NormalizationKernels.BatchNormBackward(Column(dy, j), hj, ij, [gamma[j]], dgj, dbj, dxj, batch, 1);
             Assert.Equal(Column(xhat, j), hj);
             Assert.Equal(invStd[j], ij[0]);
