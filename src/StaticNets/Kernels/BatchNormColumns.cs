@@ -69,9 +69,10 @@ internal static class BatchNormColumns
         return j;
     }
 
-    // PyTorch's update: r ← (1 − m)·r + m·batch value, with the unbiased variance for the running one.
+    // PyTorch's update: r ← (1 − m)·r + m·batch value, with the unbiased variance for the running one (the scalar
+    // loops of NormalizationKernels call it too).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void UpdateRunning(Span<float> runningMean, Span<float> runningVariance, int j, double mean, double squares, int batch, float momentum)
+    internal static void UpdateRunning(Span<float> runningMean, Span<float> runningVariance, int j, double mean, double squares, int batch, float momentum)
     {
         runningMean[j] = (float)((1 - momentum) * runningMean[j] + momentum * mean);
         runningVariance[j] = (float)((1 - momentum) * runningVariance[j] + momentum * (squares / (batch - 1)));

@@ -37,8 +37,7 @@ public static class NormalizationKernels
             double variance = squares / batch;
             double inv = 1.0 / Math.Sqrt(variance + epsilon);
             invStd[j] = (float)inv;
-            runningMean[j] = (float)((1 - momentum) * runningMean[j] + momentum * mean);
-            runningVariance[j] = (float)((1 - momentum) * runningVariance[j] + momentum * (squares / (batch - 1)));
+            BatchNormColumns.UpdateRunning(runningMean, runningVariance, j, mean, squares, batch, momentum);
             float g = gamma[j], b = beta[j];
             for (int r = 0; r < batch; r++)
             {
