@@ -93,11 +93,23 @@ public static class LibTorchSharpFix
 
     private static void Run(string file, string arguments)
     {
+        string install = $"install it with: apt-get install {(file == "gcc" ? "gcc" : "patchelf")}";
         var start = new ProcessStartInfo(file, arguments) { RedirectStandardError = true, RedirectStandardOutput = true };
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
-        string text = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"'{file} {arguments}' failed ({process.ExitCode}): {text} — install it with: apt-get install {(file == "gcc" ? "gcc" : "patchelf")}");
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}; {install}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"TorchSharp's native library needs patching and '{file}' could not be started ({e.Message}); {install}", e);
+        }
+        using (process)
+        {
+            string text = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+                throw new InvalidOperationException($"'{file} {arguments}' failed ({process.ExitCode}): {text} — {install}");
+        }
     }
 }
