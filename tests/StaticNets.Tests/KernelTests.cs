@@ -57,20 +57,41 @@ public class KernelTests
                 }
     }
 
-    [Fact]
-    public void Tiled_forward_gives_a_sample_the_same_bits_alone_or_anywhere_in_a_batch()
+    // Alone, a sample takes the scalar finish; in a full tile, the 8 × 8 transposes and the vector finish. Every
+    // activation kind the vector finish knows (identity, rectifiers) and one it leaves to the scalar form (tanh).
+    [Theory]
+    [InlineData("identity", true, false)]
+    [InlineData("identity", false, false)]
+    [InlineData("relu", true, true)]
+    [InlineData("leaky", true, true)]
+    [InlineData("leaky", false, true)]
+    [InlineData("tanh", true, true)]
+    public void Tiled_forward_gives_a_sample_the_same_bits_alone_or_anywhere_in_a_batch(string activation, bool bias, bool keepZ)
+    {
+        switch (activation)
+        {
+            case "identity": SameBitsAloneAndInBatch(default(Identity), bias, keepZ); break;
+            case "relu": SameBitsAloneAndInBatch(default(Kernels.ReLU), bias, keepZ); break;
+            case "leaky": SameBitsAloneAndInBatch(new Kernels.LeakyReLU(0.1f), bias, keepZ); break;
+            default: SameBitsAloneAndInBatch(default(Kernels.Tanh), bias, keepZ); break;
+        }
+    }
+
+    private static void SameBitsAloneAndInBatch<TAct>(TAct activation, bool hasBias, bool keepZ) where TAct : struct, IActivation
     {
         var rng = new Rng(22);
         const int inSize = 50, outSize = 21, batch = 45; // a full tile, a partial one, 8-output blocks and 5 left over
-        float[] x = TestData.Normal(batch * inSize, rng), w = TestData.Normal(outSize * inSize, rng), b = TestData.Normal(outSize, rng);
+        float[] x = TestData.Normal(batch * inSize, rng), w = TestData.Normal(outSize * inSize, rng);
+        float[] b = hasBias ? TestData.Normal(outSize, rng) : [];
         var tile = new float[DenseKernels.TileLength(inSize, outSize)];
-        var all = new float[batch * outSize];
-        DenseKernels.Forward(x, w, b, default, all, batch, inSize, outSize, default(Identity), tile);
-        var one = new float[outSize];
+        float[] all = new float[batch * outSize], allZ = keepZ ? new float[batch * outSize] : [];
+        DenseKernels.Forward(x, w, b, allZ, all, batch, inSize, outSize, activation, tile);
+        float[] one = new float[outSize], oneZ = keepZ ? new float[outSize] : [];
         for (int r = 0; r < batch; r++)
         {
-            DenseKernels.Forward(x.AsSpan(r * inSize, inSize), w, b, default, one, 1, inSize, outSize, default(Identity), tile);
+            DenseKernels.Forward(x.AsSpan(r * inSize, inSize), w, b, oneZ, one, 1, inSize, outSize, activation, tile);
             Assert.Equal(all.AsSpan(r * outSize, outSize).ToArray(), one);
+            if (keepZ) Assert.Equal(allZ.AsSpan(r * outSize, outSize).ToArray(), oneZ);
         }
     }
 

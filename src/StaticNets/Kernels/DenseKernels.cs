@@ -186,17 +186,65 @@ public static class DenseKernels
         for (int r = 0; r < batch; r += width)
         {
             int count = Math.Min(width, batch - r);
-            ref float x = ref Unsafe.Add(ref l.X, r * n);
-            for (int k = 0; k < n; k++)
-            {
-                ref float tk = ref Unsafe.Add(ref t, k * width);
-                for (int s = 0; s < count; s++) Unsafe.Add(ref tk, s) = Unsafe.Add(ref x, s * n + k);
-                for (int s = count; s < width; s++) Unsafe.Add(ref tk, s) = 0f;
-            }
+            LoadTile(ref Unsafe.Add(ref l.X, r * n), n, count, width, ref t);
             MultiplyRows<TV>(product);
-            for (int s = 0; s < count; s++)
-                for (int o = 0; o < l.Out; o++) Finish(l, r + s, o, sums[o * width + s], activation);
+            StoreTile(l, r, count, width, ref MemoryMarshal.GetReference(sums), activation);
         }
+    }
+
+    // tile[k, s] = x[s, k], zeros for the missing samples: 8 × 8 blocks in registers, the edges value by value.
+    private static void LoadTile(ref float x, int n, int count, int width, ref float tile)
+    {
+        int s8 = Transpose8x8.IsAccelerated ? count & ~7 : 0, k8 = n & ~7;
+        for (int s = 0; s < s8; s += 8)
+            for (int k = 0; k < k8; k += 8)
+                Transpose8x8.Copy(ref Unsafe.Add(ref x, s * n + k), n, ref Unsafe.Add(ref tile, k * width + s), width);
+        for (int k = 0; k < n; k++)
+        {
+            ref float tk = ref Unsafe.Add(ref tile, k * width);
+            for (int s = k < k8 ? s8 : 0; s < count; s++) Unsafe.Add(ref tk, s) = Unsafe.Add(ref x, s * n + k);
+            for (int s = count; s < width; s++) Unsafe.Add(ref tk, s) = 0f;
+        }
+    }
+
+    // z[r + s, o] = sums[o, s] + b[o], a = f(z): 8 outputs × 8 samples transposed in registers, the edges value by value.
+    private static void StoreTile<TAct>(in Layer l, int r, int count, int width, ref float sums, TAct activation) where TAct : struct, IActivation
+    {
+        int s8 = Transpose8x8.IsAccelerated ? count & ~7 : 0, o8 = l.Out & ~7;
+        for (int o = 0; o < o8 && s8 > 0; o += 8)
+        {
+            Vector256<float> bias = l.HasBias ? Vector256.LoadUnsafe(ref l.B, (nuint)o) : default;
+            for (int s = 0; s < s8; s += 8)
+            {
+                ref float block = ref Unsafe.Add(ref sums, o * width + s);
+                Transpose8x8.Load(ref block, width, out var r0, out var r1, out var r2, out var r3, out var r4, out var r5, out var r6, out var r7);
+                Transpose8x8.Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+                nuint at = (nuint)((r + s) * l.Out + o), next = (nuint)l.Out;
+                FinishRow(l, r0, bias, at, activation);
+                FinishRow(l, r1, bias, at + next, activation);
+                FinishRow(l, r2, bias, at + 2 * next, activation);
+                FinishRow(l, r3, bias, at + 3 * next, activation);
+                FinishRow(l, r4, bias, at + 4 * next, activation);
+                FinishRow(l, r5, bias, at + 5 * next, activation);
+                FinishRow(l, r6, bias, at + 6 * next, activation);
+                FinishRow(l, r7, bias, at + 7 * next, activation);
+            }
+        }
+        for (int s = 0; s < count; s++)
+            for (int o = s < s8 ? o8 : 0; o < l.Out; o++) Finish(l, r + s, o, Unsafe.Add(ref sums, o * width + s), activation);
+    }
+
+    // Finish for 8 outputs of one sample: z[at..at + 8] = sums + b, a = f(z); identity and the rectifiers as vectors,
+    // other activations value by value. Without a bias nothing is added: adding zero would turn a -0 sum into +0.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FinishRow<TAct>(in Layer l, Vector256<float> sums, Vector256<float> bias, nuint at, TAct activation) where TAct : struct, IActivation
+    {
+        Vector256<float> z = l.HasBias ? sums + bias : sums;
+        if (l.KeepZ) z.StoreUnsafe(ref l.Z, at);
+        if (typeof(TAct) == typeof(Identity)) z.StoreUnsafe(ref l.A, at);
+        else if (Rectifiers.Is<TAct>()) Simd256.Store(Rectifiers.Forward<TAct, Simd256>(z, activation), ref l.A, at);
+        else
+            for (int k = 0; k < Vector256<float>.Count; k++) Unsafe.Add(ref l.A, at + (nuint)k) = activation.Forward(z.GetElement(k));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -9,9 +9,13 @@ namespace StaticNets.Kernels;
 /// </summary>
 internal static class Rectifiers
 {
+    // Always inlined: a kernel that inlines many helpers runs out of the JIT's inlining budget, and a call left in
+    // place also keeps the scalar fallback alive beside the vector path.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Is<TAct>() where TAct : struct, IActivation => typeof(TAct) == typeof(ReLU) || typeof(TAct) == typeof(LeakyReLU);
 
     /// <summary>The slope below zero: LeakyReLU's alpha, 0 for ReLU.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float NegativeSlope<TAct>(TAct activation) where TAct : struct, IActivation =>
         typeof(TAct) == typeof(LeakyReLU) ? Unsafe.As<TAct, LeakyReLU>(ref activation).Alpha : 0f;
 

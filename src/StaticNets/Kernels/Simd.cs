@@ -47,6 +47,7 @@ internal readonly struct Simd256 : ISimd<Simd256>
 {
     private readonly Vector256<float> _v;
     private Simd256(Vector256<float> v) => _v = v;
+    public static implicit operator Simd256(Vector256<float> v) => new(v);
     public static int Count => Vector256<float>.Count;
     public static Simd256 Zero => default;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 Load(ref float source, nuint index) => new(Vector256.LoadUnsafe(ref source, index));
