@@ -1,5 +1,7 @@
-using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using StaticNets.Kernels;
 
 namespace StaticNets;
 
@@ -54,16 +56,11 @@ public class Adam : Optimizer
 
     private const float SmallestNormal = 1.17549435e-38f; // 2⁻¹²⁶
 
-    private static Vector<float> Flush(Vector<float> x, float min) =>
-        Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(x), new Vector<float>(min)), Vector<float>.Zero, x);
-
-    private static float Flush(float x, float min) => MathF.Abs(x) < min ? 0f : x;
-
     /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight)
     {
-        Span<float> m = _m.AsSpan(offset, w.Length), v = _v.AsSpan(offset, w.Length);
-        float lr = LearningRate, b1 = Beta1, b2 = Beta2, eps = Epsilon;
+        if (g.Length != w.Length) throw new ArgumentException($"gradients has {g.Length} values for {w.Length} parameters.", nameof(g));
+        float lr = LearningRate, b1 = Beta1, b2 = Beta2;
         // Bias corrections in double: 1 − β₂ᵗ is tiny for small t.
         float c1 = (float)(1.0 / (1.0 - Math.Pow(b1, Steps))), c2 = (float)(1.0 / (1.0 - Math.Pow(b2, Steps)));
         float decay = (isWeight || DecayAllParameters) ? 1f - lr * WeightDecay : 1f;
@@ -73,24 +70,45 @@ public class Adam : Optimizer
         // parameter by a representable amount, but once a network had nearly memorized its batch they made steps
         // twice as slow. Hardware flush-to-zero (PyTorch's set_flush_denormal) does the same.
         float gMin = MathF.Sqrt(SmallestNormal / (1f - b2)), mMin = SmallestNormal / b1, vMin = SmallestNormal / b2;
-        var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
-        var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
-        var vm = MemoryMarshal.Cast<float, Vector<float>>(m);
-        var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
+        var step = new Moments(w, g, _m.AsSpan(offset, w.Length), _v.AsSpan(offset, w.Length), lr, b1, b2, Epsilon, c1, c2, decay, gMin, mMin, vMin);
         int i = 0;
-        for (int k = 0; k < vw.Length; k++, i += Vector<float>.Count)
+        if (Vector512.IsHardwareAccelerated) i = step.Update<Simd512>(0);
+        else if (Vector256.IsHardwareAccelerated) i = step.Update<Simd256>(0);
+        step.Update<Scalar>(i);
+    }
+
+    // One body for every width: the vector loop and its tail compute each parameter with the same operations in the
+    // same order (no fused multiply-adds), so a parameter's bits do not depend on the width or its place in a vector.
+    // In 512-bit lanes the update runs at memory speed: in 256-bit lanes through Vector<T> it took 0.61 ns per
+    // parameter on a Zen 4 core, 144 µs of the MLP's batch-32 step.
+    private readonly ref struct Moments(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
+        float lr, float b1, float b2, float eps, float c1, float c2, float decay, float gMin, float mMin, float vMin)
+    {
+        private readonly ref float _w = ref MemoryMarshal.GetReference(w), _m = ref MemoryMarshal.GetReference(m), _v = ref MemoryMarshal.GetReference(v);
+        private readonly ref float _g = ref MemoryMarshal.GetReference(g);
+        private readonly int _length = w.Length;
+
+        // Updates from start to the last whole vector of TV; returns where it stopped.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Update<TV>(int start) where TV : struct, ISimd<TV>
         {
-            Vector<float> gk = Flush(vg[k], gMin), mk = Flush(vm[k], mMin), vk = Flush(vv[k], vMin);
-            vm[k] = mk = b1 * mk + (1f - b1) * gk;
-            vv[k] = vk = b2 * vk + (1f - b2) * gk * gk;
-            vw[k] = decay * vw[k] - lr * (mk * c1) / (Vector.SquareRoot(vk * c2) + new Vector<float>(eps));
-        }
-        for (; i < w.Length; i++)
-        {
-            float gi = Flush(g[i], gMin), mi = Flush(m[i], mMin), vi = Flush(v[i], vMin);
-            m[i] = mi = b1 * mi + (1f - b1) * gi;
-            v[i] = vi = b2 * vi + (1f - b2) * gi * gi;
-            w[i] = decay * w[i] - lr * (mi * c1) / (MathF.Sqrt(vi * c2) + eps);
+            TV beta1 = TV.Broadcast(b1), beta2 = TV.Broadcast(b2), rest1 = TV.Broadcast(1f - b1), rest2 = TV.Broadcast(1f - b2);
+            TV rate = TV.Broadcast(lr), epsilon = TV.Broadcast(eps), scale1 = TV.Broadcast(c1), scale2 = TV.Broadcast(c2), keep = TV.Broadcast(decay);
+            TV gLow = TV.Broadcast(gMin), mLow = TV.Broadcast(mMin), vLow = TV.Broadcast(vMin);
+            int i = start;
+            for (; i + TV.Count <= _length; i += TV.Count)
+            {
+                nuint at = (nuint)i;
+                TV gi = TV.ZeroBelow(TV.Load(ref _g, at), gLow);
+                TV mi = TV.Add(TV.Multiply(beta1, TV.ZeroBelow(TV.Load(ref _m, at), mLow)), TV.Multiply(rest1, gi));
+                TV vi = TV.Add(TV.Multiply(beta2, TV.ZeroBelow(TV.Load(ref _v, at), vLow)), TV.Multiply(TV.Multiply(rest2, gi), gi));
+                TV.Store(mi, ref _m, at);
+                TV.Store(vi, ref _v, at);
+                // decay·w − lr·(m·c1) / (√(v·c2) + ε)
+                TV step = TV.Divide(TV.Multiply(rate, TV.Multiply(mi, scale1)), TV.Add(TV.Sqrt(TV.Multiply(vi, scale2)), epsilon));
+                TV.Store(TV.Subtract(TV.Multiply(keep, TV.Load(ref _w, at)), step), ref _w, at);
+            }
+            return i;
         }
     }
 }
