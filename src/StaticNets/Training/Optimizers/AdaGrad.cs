@@ -1,5 +1,6 @@
-using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using StaticNets.Kernels;
 
 namespace StaticNets;
 
@@ -20,21 +21,30 @@ public sealed class AdaGrad(float learningRate = 0.01f, float epsilon = 1e-10f) 
     /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight)
     {
-        Span<float> c = _sum.AsSpan(offset, w.Length);
-        float lr = LearningRate, eps = Epsilon;
-        var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
-        var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
-        var vc = MemoryMarshal.Cast<float, Vector<float>>(c);
-        int i = 0;
-        for (int k = 0; k < vw.Length; k++, i += Vector<float>.Count)
+        ElementwiseUpdate.CheckLengths(w, g);
+        ElementwiseUpdate.Run(new Sums(w, g, _sum.AsSpan(offset, w.Length), LearningRate, Epsilon));
+    }
+
+    private readonly ref struct Sums(Span<float> w, ReadOnlySpan<float> g, Span<float> c, float lr, float eps) : IElementwiseUpdate
+    {
+        private readonly ref float _w = ref MemoryMarshal.GetReference(w), _c = ref MemoryMarshal.GetReference(c);
+        private readonly ref float _g = ref MemoryMarshal.GetReference(g);
+        private readonly int _length = w.Length;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Run<TV>(int start) where TV : struct, ISimd<TV>
         {
-            vc[k] += vg[k] * vg[k];
-            vw[k] -= lr * vg[k] / (Vector.SquareRoot(vc[k]) + new Vector<float>(eps));
-        }
-        for (; i < w.Length; i++)
-        {
-            c[i] += g[i] * g[i];
-            w[i] -= lr * g[i] / (MathF.Sqrt(c[i]) + eps);
+            TV rate = TV.Broadcast(lr), epsilon = TV.Broadcast(eps);
+            int i = start;
+            for (; i + TV.Count <= _length; i += TV.Count)
+            {
+                nuint at = (nuint)i;
+                TV gi = TV.Load(ref _g, at), ci = TV.Add(TV.Load(ref _c, at), TV.Multiply(gi, gi));
+                TV.Store(ci, ref _c, at);
+                // w − lr·g / (√c + ε)
+                TV.Store(TV.Subtract(TV.Load(ref _w, at), TV.Divide(TV.Multiply(rate, gi), TV.Add(TV.Sqrt(ci), epsilon))), ref _w, at);
+            }
+            return i;
         }
     }
 }

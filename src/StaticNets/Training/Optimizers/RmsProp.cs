@@ -1,5 +1,6 @@
-using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using StaticNets.Kernels;
 
 namespace StaticNets;
 
@@ -30,21 +31,31 @@ public sealed class RmsProp : Optimizer
     /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight)
     {
-        Span<float> v = _meanSquare.AsSpan(offset, w.Length);
-        float lr = LearningRate, a = Alpha, eps = Epsilon;
-        var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
-        var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
-        var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
-        int i = 0;
-        for (int k = 0; k < vw.Length; k++, i += Vector<float>.Count)
+        ElementwiseUpdate.CheckLengths(w, g);
+        ElementwiseUpdate.Run(new MeanSquares(w, g, _meanSquare.AsSpan(offset, w.Length), LearningRate, Alpha, Epsilon));
+    }
+
+    private readonly ref struct MeanSquares(Span<float> w, ReadOnlySpan<float> g, Span<float> v, float lr, float a, float eps) : IElementwiseUpdate
+    {
+        private readonly ref float _w = ref MemoryMarshal.GetReference(w), _v = ref MemoryMarshal.GetReference(v);
+        private readonly ref float _g = ref MemoryMarshal.GetReference(g);
+        private readonly int _length = w.Length;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Run<TV>(int start) where TV : struct, ISimd<TV>
         {
-            vv[k] = a * vv[k] + (1f - a) * vg[k] * vg[k];
-            vw[k] -= lr * vg[k] / (Vector.SquareRoot(vv[k]) + new Vector<float>(eps));
-        }
-        for (; i < w.Length; i++)
-        {
-            v[i] = a * v[i] + (1f - a) * g[i] * g[i];
-            w[i] -= lr * g[i] / (MathF.Sqrt(v[i]) + eps);
+            TV rate = TV.Broadcast(lr), alpha = TV.Broadcast(a), rest = TV.Broadcast(1f - a), epsilon = TV.Broadcast(eps);
+            int i = start;
+            for (; i + TV.Count <= _length; i += TV.Count)
+            {
+                nuint at = (nuint)i;
+                // v ← α·v + (1 − α)·g·g; w − lr·g / (√v + ε)
+                TV gi = TV.Load(ref _g, at);
+                TV vi = TV.Add(TV.Multiply(alpha, TV.Load(ref _v, at)), TV.Multiply(TV.Multiply(rest, gi), gi));
+                TV.Store(vi, ref _v, at);
+                TV.Store(TV.Subtract(TV.Load(ref _w, at), TV.Divide(TV.Multiply(rate, gi), TV.Add(TV.Sqrt(vi), epsilon))), ref _w, at);
+            }
+            return i;
         }
     }
 }

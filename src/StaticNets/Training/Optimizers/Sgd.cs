@@ -1,5 +1,6 @@
-using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using StaticNets.Kernels;
 
 namespace StaticNets;
 
@@ -44,23 +45,31 @@ public sealed class Sgd : Optimizer
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(g, -lr, w, w);
             return;
         }
-        Span<float> v = _velocity.AsSpan(offset, w.Length);
-        var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
-        var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
-        var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
-        int i = 0;
-        for (int k = 0; k < vw.Length; k++, i += Vector<float>.Count)
+        ElementwiseUpdate.CheckLengths(w, g);
+        ElementwiseUpdate.Run(new Velocities(w, g, _velocity.AsSpan(offset, w.Length), lr, mu, Nesterov));
+    }
+
+    private readonly ref struct Velocities(Span<float> w, ReadOnlySpan<float> g, Span<float> v, float lr, float mu, bool nesterov) : IElementwiseUpdate
+    {
+        private readonly ref float _w = ref MemoryMarshal.GetReference(w), _v = ref MemoryMarshal.GetReference(v);
+        private readonly ref float _g = ref MemoryMarshal.GetReference(g);
+        private readonly int _length = w.Length;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Run<TV>(int start) where TV : struct, ISimd<TV>
         {
-            Vector<float> previous = vv[k];
-            Vector<float> next = mu * previous - lr * vg[k];
-            vv[k] = next;
-            vw[k] += Nesterov ? -mu * previous + (1f + mu) * next : next;
-        }
-        for (; i < w.Length; i++)
-        {
-            float previous = v[i], next = mu * previous - lr * g[i];
-            v[i] = next;
-            w[i] += Nesterov ? -mu * previous + (1f + mu) * next : next;
+            TV rate = TV.Broadcast(lr), momentum = TV.Broadcast(mu), back = TV.Broadcast(-mu), ahead = TV.Broadcast(1f + mu);
+            int i = start;
+            for (; i + TV.Count <= _length; i += TV.Count)
+            {
+                nuint at = (nuint)i;
+                // v ← μ·v − lr·g; w += v, or with Nesterov w += −μ·v_previous + (1 + μ)·v
+                TV previous = TV.Load(ref _v, at), next = TV.Subtract(TV.Multiply(momentum, previous), TV.Multiply(rate, TV.Load(ref _g, at)));
+                TV.Store(next, ref _v, at);
+                TV step = nesterov ? TV.Add(TV.Multiply(back, previous), TV.Multiply(ahead, next)) : next;
+                TV.Store(TV.Add(TV.Load(ref _w, at), step), ref _w, at);
+            }
+            return i;
         }
     }
 }
