@@ -6,7 +6,7 @@ namespace StaticNets.Kernels;
 
 /// <summary>
 /// 8 × 8 float transposes in eight 256-bit registers: the tiled forward's two layout changes (samples' inputs into
-/// the k-major tile, and the tile's sums back into [batch, out]). Element by element, both were a fifth of the
+/// the k-major tile, and the tile's sums back into [batch, out]). Element by element, both took about a sixth of the
 /// batch-32 forward: each value a strided load or store of its own. Here 64 values take 16 vector loads and stores
 /// and 24 shuffles. Only data moves, so the results are bit-identical to the scalar loops.
 /// </summary>
