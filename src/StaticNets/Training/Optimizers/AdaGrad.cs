@@ -21,8 +21,7 @@ public sealed class AdaGrad(float learningRate = 0.01f, float epsilon = 1e-10f) 
     /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight)
     {
-        ElementwiseUpdate.CheckLengths(w, g);
-        ElementwiseUpdate.Run(new Sums(w, g, _sum.AsSpan(offset, w.Length), LearningRate, Epsilon));
+        ElementwiseUpdate.Run(w, g, new Sums(w, g, _sum.AsSpan(offset, w.Length), LearningRate, Epsilon));
     }
 
     private readonly ref struct Sums(Span<float> w, ReadOnlySpan<float> g, Span<float> c, float lr, float eps) : IElementwiseUpdate

@@ -20,19 +20,18 @@ internal interface IElementwiseUpdate
 
 internal static class ElementwiseUpdate
 {
+    /// <summary>
+    /// Runs <paramref name="update"/> over <paramref name="values"/>. The updates read the gradients through refs, so
+    /// a gradient span that does not match the values is refused here, before any value changes.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run<TUpdate>(in TUpdate update) where TUpdate : IElementwiseUpdate, allows ref struct
+    public static void Run<TUpdate>(Span<float> values, ReadOnlySpan<float> gradients, in TUpdate update) where TUpdate : IElementwiseUpdate, allows ref struct
     {
+        if (gradients.Length != values.Length)
+            throw new ArgumentException($"gradients has {gradients.Length} values for {values.Length} parameters.", nameof(gradients));
         int i = 0;
         if (Vector512.IsHardwareAccelerated) i = update.Run<Simd512>(0);
         else if (Vector256.IsHardwareAccelerated) i = update.Run<Simd256>(0);
         update.Run<Scalar>(i);
-    }
-
-    /// <summary>The updates read the gradients through refs: a gradient span that does not match the values is refused here.</summary>
-    public static void CheckLengths(Span<float> values, ReadOnlySpan<float> gradients)
-    {
-        if (gradients.Length != values.Length)
-            throw new ArgumentException($"gradients has {gradients.Length} values for {values.Length} parameters.", nameof(gradients));
     }
 }

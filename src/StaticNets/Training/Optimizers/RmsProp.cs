@@ -31,8 +31,7 @@ public sealed class RmsProp : Optimizer
     /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight)
     {
-        ElementwiseUpdate.CheckLengths(w, g);
-        ElementwiseUpdate.Run(new MeanSquares(w, g, _meanSquare.AsSpan(offset, w.Length), LearningRate, Alpha, Epsilon));
+        ElementwiseUpdate.Run(w, g, new MeanSquares(w, g, _meanSquare.AsSpan(offset, w.Length), LearningRate, Alpha, Epsilon));
     }
 
     private readonly ref struct MeanSquares(Span<float> w, ReadOnlySpan<float> g, Span<float> v, float lr, float a, float eps) : IElementwiseUpdate

@@ -45,8 +45,7 @@ public sealed class Sgd : Optimizer
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(g, -lr, w, w);
             return;
         }
-        ElementwiseUpdate.CheckLengths(w, g);
-        ElementwiseUpdate.Run(new Velocities(w, g, _velocity.AsSpan(offset, w.Length), lr, mu, Nesterov));
+        ElementwiseUpdate.Run(w, g, new Velocities(w, g, _velocity.AsSpan(offset, w.Length), lr, mu, Nesterov));
     }
 
     private readonly ref struct Velocities(Span<float> w, ReadOnlySpan<float> g, Span<float> v, float lr, float mu, bool nesterov) : IElementwiseUpdate
