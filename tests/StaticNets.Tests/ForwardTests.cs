@@ -81,6 +81,38 @@ public class ForwardTests
         Assert.InRange(probability[0], 0f, 1f);
     }
 
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void PredictLogits_gives_the_last_layers_values_before_the_output_function(string name)
+    {
+        INetwork net = NetworkFactories.All[name](1);
+        float[] x = TestData.Normal(net.InputSize, new Rng(11));
+        var logits = new float[net.OutputSize];
+        var output = new float[net.OutputSize];
+        net.PredictLogits(x, logits);
+        net.Predict(x, output);
+        // The same forward as PredictBatch, whose BatchOutputs are the raw values.
+        var batch = new float[net.OutputSize];
+        net.PredictBatch(x, batch, 1);
+        if (net is ITrainableNetwork trainable)
+            Assert.Equal(trainable.BatchOutputs.ToArray(), logits);
+        switch (net.Loss)
+        {
+            case Loss.SoftmaxCrossEntropy:
+                var softmax = new float[net.OutputSize];
+                StaticNets.Kernels.OutputKernels.Softmax(logits, softmax, 1, net.OutputSize);
+                Assert.Equal(output, softmax);
+                break;
+            case Loss.SigmoidBinaryCrossEntropy:
+                Assert.Equal(output[0], StaticNets.Kernels.Sigmoid.Logistic(logits[0]));
+                break;
+            default:
+                Assert.Equal(output, logits);
+                break;
+        }
+        Assert.Equal(0, Allocations.Measure(() => net.PredictLogits(x, logits)));
+    }
+
     [Fact]
     public void Extreme_logits_give_finite_loss_and_gradients()
     {

@@ -19,7 +19,7 @@ internal static class NetworkEmitter
             w.Open($"partial {outer.Keyword} {outer.Name}");
 
         bool trainable = plan.Loss != LossKind.None;
-        string contract = trainable ? "global::StaticNets.ITrainableNetwork" : "global::StaticNets.INetwork";
+        string contract = (trainable ? "global::StaticNets.ITrainableNetwork" : "global::StaticNets.INetwork") + ", global::StaticNets.IInferenceSource";
         w.Open($"partial class {plan.ClassName} : {contract}");
         var layout = new WorkspaceLayout(plan);
         ParameterEmitter.Emit(w, layout);

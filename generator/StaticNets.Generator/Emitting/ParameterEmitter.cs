@@ -39,19 +39,19 @@ internal static class ParameterEmitter
         if (layout.Trainable) w.Line($"private readonly {Names.Block} _gradients = {Names.NewBlock("ParameterCount")};");
         foreach (string field in WorkspaceFields(layout).Select(f => f.Name))
             w.Line($"private readonly {Names.Block} {field};");
-        if (layout.HasInferenceBlock)
-        {
-            w.Line($"private readonly {Names.Block} _inference = {Names.NewBlock(plan.InferenceCount.ToString(System.Globalization.CultureInfo.InvariantCulture))};");
-            w.Line("private readonly global::System.Threading.Lock _inferenceLock = new();");
-            w.Line("private volatile bool _inferenceStale = true;");
-            if (layout.Trainable) w.Line("private readonly bool _sharesParameters; // a replica: the master may change the parameters unseen");
-        }
+        w.Line("// Coordinates writes of the parameters (shared with replicas) and state with rebuilds of the inference copy.");
+        w.Line("private readonly global::StaticNets.ParameterGuard _guard = new();");
+        w.Line($"private readonly global::StaticNets.InferenceCopy _inference = new({plan.InferenceCount.ToString(System.Globalization.CultureInfo.InvariantCulture)});");
         if (layout.HasDropout)
         {
             w.Line($"private readonly {Names.Block} _monteCarloInputs;");
             w.Line("private readonly double[] _monteCarloSums = new double[2 * OutputSize];");
         }
-        if (!layout.PredictOnStack) w.Line($"private readonly {Names.Block} _predictScratch;");
+        if (!layout.PredictOnStack)
+        {
+            w.Line("[global::System.ThreadStatic]");
+            w.Line($"private static {Names.Block} t_predictScratch; // Predict's intermediate values, too many for the stack: one buffer per thread");
+        }
         w.Line("private readonly global::StaticNets.Rng _rng;");
         if (layout.Trainable) w.Line("private readonly int _seed;");
         w.Line("private int _lastBatch;");
@@ -59,7 +59,7 @@ internal static class ParameterEmitter
 
         w.Line("/// <summary>The largest batch the workspace holds (set at construction).</summary>");
         w.Line("public int MaxBatchSize { get; }");
-        string stale = layout.HasInferenceBlock ? " Handing it out marks the inference copy of the weights for recomputation." : "";
+        const string stale = " Handing it out marks the inference copy of the weights for a rebuild; to write while other threads predict, write inside <see cref=\"BeginWrite\"/>.";
         w.Line($"/// <summary>All learnable parameters, one contiguous block (layout in <see cref=\"ParameterTensors\"/>).{stale}</summary>");
         w.Line($"public {Names.Span} Parameters => View(_parameters, 0, ParameterCount);");
         w.Line($"/// <summary>Running statistics and other non-learned state (layout in <see cref=\"StateTensors\"/>).{stale}</summary>");
@@ -91,8 +91,15 @@ internal static class ParameterEmitter
         w.Line("string global::StaticNets.INetwork.Architecture => Architecture;");
         w.Line($"global::StaticNets.Loss global::StaticNets.INetwork.Loss => {Names.Loss(plan.Loss)};");
         w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Starts a write to the parameters or state that predictions on other threads must not see half done: they keep");
+        w.Line("/// the last complete state until the returned scope is disposed, and the next prediction after that sees the write.");
+        w.Line("/// Loads and training steps write this way themselves. Do not predict with this network inside the scope.");
+        w.Line("/// </summary>");
+        w.Line("public global::StaticNets.ParameterWrite BeginWrite() => _guard.BeginWrite();");
+        w.Line();
         w.Open($"private {Names.Span} View({Names.Block} block, int offset, int length)");
-        if (layout.HasInferenceBlock) w.Line("_inferenceStale = true; // the caller may write through it");
+        w.Line("_guard.Touch(); // the caller may write through it");
         w.Line($"return {Names.RowsFrom("block", "offset", "length")};");
         w.Close();
         w.Line();
@@ -176,7 +183,6 @@ internal static class ParameterEmitter
         foreach (var (name, size) in WorkspaceFields(layout))
             w.Line($"{name} = {Names.NewBlock(size)};");
         if (layout.HasDropout) w.Line($"_monteCarloInputs = {Names.NewBlock("maxBatchSize * InputSize")};");
-        if (!layout.PredictOnStack) w.Line($"_predictScratch = {Names.NewBlock(layout.PredictScratchSize.ToString(System.Globalization.CultureInfo.InvariantCulture))};");
         w.Line("var rng = new global::StaticNets.Rng(unchecked((ulong)seed));");
         foreach (OpPlan op in layout.Ops)
         {
@@ -205,8 +211,8 @@ internal static class ParameterEmitter
         if (!layout.Trainable) return;
         w.Line("/// <summary>");
         w.Line("/// A worker for data-parallel training: it reads this network's parameter block (shared, not copied, so writes");
-        w.Line("/// through either network's views reach both) and has its own copy of the state, its own workspace, gradients");
-        w.Line("/// and random stream.");
+        w.Line("/// through either network's views reach both, and their inference copies follow both) and has its own copy of");
+        w.Line("/// the state, its own workspace, gradients and random stream.");
         w.Line("/// </summary>");
         w.Line($"public {plan.ClassName} CreateReplica(int stream) => new(this, stream);");
         w.Line();
@@ -214,8 +220,8 @@ internal static class ParameterEmitter
         w.Line("// draws from the replica's random stream, which keeps each replica's dropout masks as they were.");
         w.Open($"private {plan.ClassName}({plan.ClassName} master, int stream) : this(unchecked(master._seed * 7919 + stream + 1), master.MaxBatchSize)");
         w.Line("_parameters = master._parameters;");
+        w.Line("_guard = master._guard;");
         w.Line($"{Names.Rows("master._state", "StateCount")}.CopyTo(_state);");
-        if (layout.HasInferenceBlock) w.Line("_sharesParameters = true;");
         w.Close();
         w.Line("global::StaticNets.ITrainableNetwork global::StaticNets.ITrainableNetwork.CreateReplica(int stream) => CreateReplica(stream);");
         w.Line();

@@ -36,6 +36,8 @@ internal static class TrainingEmitter
             w.Line($"{Names.Guard}.BatchNormBatchSize(batchSize, \"{plan.ClassName}\");");
         w.Line("if (!inputGradients.IsEmpty)");
         w.Line($"    {Names.Guard}.Length(inputGradients.Length, batchSize * InputSize, nameof(inputGradients), \"batchSize × InputSize, or empty\");");
+        if (layout.HasBatchNorm)
+            w.Line("using global::StaticNets.ParameterWrite write = BeginWrite(); // the running statistics change");
         w.Line("ForwardTraining(inputs, batchSize);");
         w.Line($"float loss = {Names.Kernels}.LossKernels.{lossCall}({logits}, {targetName}, {Names.Rows($"_d{layout.Last.Index}", "batchSize * OutputSize")}, batchSize, OutputSize);");
         w.Line("Backward(inputs, batchSize, inputGradients);");
@@ -46,7 +48,7 @@ internal static class TrainingEmitter
         w.Line("/// <summary>Mean loss over <paramref name=\"batchSize\"/> samples in inference mode, forward only. Allocates nothing.</summary>");
         w.Open($"public float ComputeLoss({Names.ReadOnlySpan} inputs, global::System.ReadOnlySpan<{targetType}> {targetName}, int batchSize)");
         EmitTargetChecks(w, plan, labels, targetName);
-        w.Line("ForwardInference(inputs, batchSize, dropout: false);");
+        InferenceEmitter.EmitReadLoop(w, () => w.Line("ForwardInference(inputs, batchSize, dropout: false, f);"));
         w.Line($"return {Names.Kernels}.LossKernels.{lossCall}({logits}, {targetName}, default, batchSize, OutputSize);");
         w.Close();
         w.Line();
@@ -86,11 +88,7 @@ internal static class TrainingEmitter
         w.Line("// Training forward: fills a{k} and whatever backward needs for the first `batch` rows.");
         w.Open($"private void ForwardTraining({Names.ReadOnlySpan} x, int batch)");
         w.Line($"{Names.ReadOnlySpan} p = _parameters;");
-        if (layout.HasBatchNorm)
-        {
-            w.Line($"{Names.Span} s = _state;");
-            w.Line("_inferenceStale = true; // the running statistics change");
-        }
+        if (layout.HasBatchNorm) w.Line($"{Names.Span} s = _state;");
         w.Line("_lastBatch = batch;");
         foreach (OpPlan op in layout.Ops)
         {

@@ -57,8 +57,6 @@ internal sealed class WorkspaceLayout
     public OpPlan Last { get; }
     public bool HasBatchNorm { get; }
 
-    /// <summary>Whether inference reads packed or folded weights, refreshed when stale.</summary>
-    public bool HasInferenceBlock => Plan.InferenceCount > 0;
     public bool HasDropout { get; }
 
     /// <summary>Ops (0: the input) whose outputs an [Add] reads, so backward sums a second gradient into them.</summary>

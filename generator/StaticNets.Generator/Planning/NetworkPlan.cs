@@ -26,10 +26,11 @@ internal abstract record OpPlan(int Index, int InputSize, int OutputSize)
 /// <summary>
 /// y = W x + b, W [Rows, InputSize] row-major; Rows = Units × maxout pieces. At inference a packed Dense
 /// reads a copy packed in panels from the inference block at <see cref="PackedOffset"/> (weights, then the
-/// padded bias); a small one (<see cref="DenseShapes.PacksForInference"/>) runs unrolled from the parameters.
+/// padded bias); a small one (<see cref="DenseShapes.PacksForInference"/>) runs unrolled from a plain copy at
+/// <see cref="CopyOffset"/> (weights, then bias), or, when a BatchNorm folds into it, from the BatchNorm's folded copy.
 /// </summary>
 internal sealed record DenseOp(int Index, int InputSize, int Units, int Number, ActivationPlan Fused, bool HasBias, int WeightOffset, int BiasOffset,
-    InitKind Init, float InitScale, float BiasInit, float NegativeSlope, int PackedOffset) : OpPlan(Index, InputSize, Units)
+    InitKind Init, float InitScale, float BiasInit, float NegativeSlope, int PackedOffset, int CopyOffset) : OpPlan(Index, InputSize, Units)
 {
     public override ActivationPlan Activation => Fused;
     public int Rows => Units * Fused.Pieces;
@@ -75,15 +76,15 @@ internal sealed record BatchNormOp(int Index, int Size, int Number, ActivationPl
     public override ActivationPlan Activation => Fused;
 }
 
-/// <summary>LayerNorm over Size features per sample.</summary>
-internal sealed record LayerNormOp(int Index, int Size, int Number, ActivationPlan Fused, int GammaOffset, int BetaOffset, float Epsilon)
+/// <summary>LayerNorm over Size features per sample; inference reads γ and β from the inference block at <see cref="InferenceOffset"/>.</summary>
+internal sealed record LayerNormOp(int Index, int Size, int Number, ActivationPlan Fused, int GammaOffset, int BetaOffset, float Epsilon, int InferenceOffset)
     : OpPlan(Index, Size, Size)
 {
     public override ActivationPlan Activation => Fused;
 }
 
-/// <summary>PReLU with one learnable slope per feature.</summary>
-internal sealed record PReLUOp(int Index, int Size, int Number, int SlopeOffset, float InitialSlope) : OpPlan(Index, Size, Size);
+/// <summary>PReLU with one learnable slope per feature; inference reads the slopes from the inference block at <see cref="InferenceOffset"/>.</summary>
+internal sealed record PReLUOp(int Index, int Size, int Number, int SlopeOffset, float InitialSlope, int InferenceOffset) : OpPlan(Index, Size, Size);
 
 /// <summary>Inverted dropout; the identity at inference.</summary>
 internal sealed record DropoutOp(int Index, int Size, int Number, float Rate) : OpPlan(Index, Size, Size);

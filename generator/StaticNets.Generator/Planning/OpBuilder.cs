@@ -67,28 +67,30 @@ internal sealed class OpBuilder(LayerSpec layer, int inputWidth, int source = -1
                 int bias = Layer.Bias ? layout.TakeParameters(rows) : -1;
                 ActivationPlan effective = EffectiveActivation(index, all);
                 float slope = effective.Kind == ActivationKind.LeakyReLU ? effective.Value : 0f;
-                int packed = DenseShapes.PacksForInference(rows) ? layout.TakeInference(DenseShapes.PackedCount(n, rows)) : -1;
+                int packed = -1, copy = -1;
+                if (DenseShapes.PacksForInference(rows))
+                    packed = layout.TakeInference(DenseShapes.PackedCount(n, rows));
+                else if (!BatchNormFoldsInto(index, all, savedSources))
+                    copy = layout.TakeInference((long)rows * n + (Layer.Bias ? rows : 0));
                 return new DenseOp(index, n, Layer.Size, number, activation, Layer.Bias, weights, bias,
-                    ResolveInit(Layer.Init, effective.Kind), Layer.InitScale, Layer.BiasInit, slope, packed);
+                    ResolveInit(Layer.Init, effective.Kind), Layer.InitScale, Layer.BiasInit, slope, packed, copy);
             }
             case LayerKind.BatchNorm:
             {
                 int gamma = layout.TakeParameters(n), beta = layout.TakeParameters(n);
                 int mean = layout.TakeState(n), variance = layout.TakeState(n);
-                // Folding skips the Dense's own output at inference, so only when nothing else reads it.
-                OpBuilder? before = index >= 2 ? all[index - 2] : null;
-                bool folds = before is { Layer.Kind: LayerKind.Dense, ActivationLayer: null } && !savedSources.Contains(index - 1);
+                bool folds = index >= 2 && BatchNormFoldsInto(index - 1, all, savedSources);
                 bool intoUnpacked = folds && !DenseShapes.PacksForInference(n);
-                int folded = layout.TakeInference(intoUnpacked ? (long)n * before!.InputWidth + n : 2L * n);
+                int folded = layout.TakeInference(intoUnpacked ? (long)n * all[index - 2].InputWidth + n : 2L * n);
                 return new BatchNormOp(index, n, number, Activation(), gamma, beta, mean, variance, Layer.Value, Layer.Epsilon, folds, folded);
             }
             case LayerKind.LayerNorm:
             {
                 int gamma = layout.TakeParameters(n), beta = layout.TakeParameters(n);
-                return new LayerNormOp(index, n, number, Activation(), gamma, beta, Layer.Epsilon);
+                return new LayerNormOp(index, n, number, Activation(), gamma, beta, Layer.Epsilon, layout.TakeInference(2L * n));
             }
             case LayerKind.PReLU:
-                return new PReLUOp(index, n, number, layout.TakeParameters(n), Layer.Value);
+                return new PReLUOp(index, n, number, layout.TakeParameters(n), Layer.Value, layout.TakeInference(n));
             case LayerKind.Dropout:
                 return new DropoutOp(index, n, number, Layer.Value);
             case LayerKind.Add:
@@ -97,6 +99,13 @@ internal sealed class OpBuilder(LayerSpec layer, int inputWidth, int source = -1
                 throw new System.InvalidOperationException("not an op: " + Layer.Kind);
         }
     }
+
+    // Whether a BatchNorm right after op `index` (a Dense) folds into it at inference. Folding skips the Dense's own
+    // output, so only when nothing reads it: no activation of its own, and no [SaveAs] of it.
+    private static bool BatchNormFoldsInto(int index, List<OpBuilder> all, HashSet<int> savedSources) =>
+        all[index - 1] is { Layer.Kind: LayerKind.Dense, ActivationLayer: null }
+        && index < all.Count && all[index].Layer.Kind == LayerKind.BatchNorm
+        && !savedSources.Contains(index);
 
     // The nonlinearity a Dense's output meets, through a normalization between them: it decides the
     // default initializer (a PReLU counts as a LeakyReLU with its initial slope).

@@ -37,8 +37,26 @@ public interface INetwork
     /// <summary>Where each named tensor lives in <see cref="State"/>.</summary>
     ReadOnlySpan<ParameterTensor> StateTensors { get; }
 
-    /// <summary>One sample: <paramref name="input"/> has InputSize values, <paramref name="output"/> OutputSize.</summary>
+    /// <summary>
+    /// Starts a write to <see cref="Parameters"/> or <see cref="State"/> that predictions on other threads must not see
+    /// half done: they keep using the last complete state until the returned scope is disposed, and the next prediction
+    /// after that sees the write. Training steps, loads and restores write this way themselves; a write through a span
+    /// while no other thread predicts needs no scope. Dispose it on the thread that began it, and do not predict with
+    /// this network inside it.
+    /// </summary>
+    ParameterWrite BeginWrite();
+
+    /// <summary>
+    /// One sample: <paramref name="input"/> has InputSize values, <paramref name="output"/> OutputSize. Safe from many
+    /// threads at once, also while another thread trains or loads; each result comes from one complete parameter state.
+    /// </summary>
     void Predict(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>
+    /// One sample, as <see cref="Predict"/> but without the loss's output function (softmax or sigmoid): the logits,
+    /// or for a network without one the same values as <see cref="Predict"/>. Allocates nothing; safe from many threads.
+    /// </summary>
+    void PredictLogits(ReadOnlySpan<float> input, Span<float> logits);
 
     /// <summary>
     /// <paramref name="batchSize"/> samples stored row after row; at most <see cref="MaxBatchSize"/>.

@@ -116,8 +116,11 @@ public static class SafeTensors
                 throw WeightsFile.Invalid(path, $"has tensors this network does not: {string.Join(", ", unexpected)} (pass strict: false to ignore them, or map names)");
         }
         WeightsFile.CheckFinite(network, parameters, state, "cannot be loaded", path);
-        parameters.CopyTo(network.Parameters);
-        state.CopyTo(network.State);
+        using (network.BeginWrite())
+        {
+            parameters.CopyTo(network.Parameters);
+            state.CopyTo(network.State);
+        }
 
         void Read(ReadOnlySpan<ParameterTensor> tensors, float[] block)
         {

@@ -111,8 +111,11 @@ public static class WeightsFile
         ReadFloats(bytes.Slice(at, 4 * parameters.Length), parameters);
         ReadFloats(bytes.Slice(at + 4 * parameters.Length, 4 * state.Length), state);
         CheckFinite(network, parameters, state, "cannot be loaded", source);
-        parameters.CopyTo(network.Parameters);
-        state.CopyTo(network.State);
+        using (network.BeginWrite())
+        {
+            parameters.CopyTo(network.Parameters);
+            state.CopyTo(network.State);
+        }
     }
 
     internal static void WriteFloats(ReadOnlySpan<float> values, Span<byte> destination)

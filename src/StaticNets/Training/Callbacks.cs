@@ -73,8 +73,11 @@ public sealed class EarlyStopping(int patience = 5, double minDelta = 0, bool re
     public void OnTrainingEnd(TrainingContext context)
     {
         if (!restoreBestWeights || _bestEpoch == 0 || _bestEpoch == context.History[^1].Epoch) return;
-        _bestParameters.CopyTo(context.Network.Parameters);
-        _bestState.CopyTo(context.Network.State);
+        using (context.Network.BeginWrite())
+        {
+            _bestParameters.CopyTo(context.Network.Parameters);
+            _bestState.CopyTo(context.Network.State);
+        }
         context.History.RestoredEpoch = _bestEpoch;
     }
 

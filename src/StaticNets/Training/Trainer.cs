@@ -223,8 +223,10 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             ComputePart(0);
             return _partLoss[0];
         }
-        // Replicas start from the network's state (small, copied here) and read its parameters.
-        for (int part = 1; part < _parts; part++) Network.State.CopyTo(_replicas[part].State);
+        // Replicas start from the network's state (small, copied here) and read its parameters. The write scopes here end
+        // before the pool runs: a worker's own scope must never wait on one this thread holds while it waits for the workers.
+        using (Network.BeginWrite())
+            for (int part = 1; part < _parts; part++) Network.State.CopyTo(_replicas[part].State);
         _phase = Phase.Compute;
         pool!.Run();
         _phase = Phase.Reduce;
@@ -235,6 +237,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         if (_goodState.Length > 0)
         {
             // Each replica moved the running statistics toward its slice's: average them.
+            using ParameterWrite write = Network.BeginWrite();
             Span<float> state = Network.State;
             for (int part = 1; part < _parts; part++) TensorPrimitives.Add(state, _replicas[part].State, state);
             TensorPrimitives.Multiply(state, 1f / _parts, state);
@@ -360,7 +363,8 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         float norm = Regularization is null && _parts > 1 ? ReducedNorm() : GradientClipping.Norm(gradients);
         if (!float.IsFinite(loss) || !float.IsFinite(norm))
         {
-            if (_goodState.Length > 0) _goodState.CopyTo(Network.State);
+            if (_goodState.Length > 0)
+                using (Network.BeginWrite()) _goodState.CopyTo(Network.State);
             string where = epoch > 0 ? $" at epoch {epoch}, batch {batch}" : "";
             string what = float.IsFinite(loss) ? $"The gradient norm became {norm}" : $"The loss became {loss}";
             throw new InvalidOperationException(
@@ -371,6 +375,8 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         // The norm is recomputed only if clipping by value changed the gradient.
         if (!float.IsNaN(ClipNorm)) GradientClipping.Rescale(gradients, ClipNorm, clipValue ? GradientClipping.Norm(gradients) : norm);
         LastGradientNorm = norm;
+        // The workers of a parallel update write under this thread's scope and take none of their own.
+        using ParameterWrite write = Network.BeginWrite();
         if (_parts > 1 && Optimizer is Optimizer { UpdatesElementwise: true } elementwise)
         {
             // Elementwise optimizers update ranges of the parameters in parallel, with the same result.
