@@ -124,7 +124,7 @@ public class NormalizationTests(ITestOutputHelper output)
         Assert.Equal(0, Allocations.Measure(() =>
         {
             net.ComputeGradients(x, t, 8);
-            sgd.Step(net.Parameters, net.Gradients);
+            sgd.Step(net);
             net.Predict(x.AsSpan(0, BatchNormNet.InputSize), y);
         }, repetitions: 10));
     }

@@ -27,14 +27,30 @@ public class OptimizerTests(ITestOutputHelper output)
         AssertSteps(new Sgd(0.1f), [[0.95, -1.9], [0.925, -1.95], [0.975, -2.05]]);
 
     [Fact]
-    public void Momentum_follows_v_mu_v_minus_lr_g() =>
-        // v = −0.05 → w 0.95; v = 0.9·(−0.05) − 0.025 = −0.07 → 0.88; v = −0.063 + 0.05 = −0.013 → 0.867.
+    public void Momentum_follows_pytorch_b_mu_b_plus_g() =>
+        // b = 0.5 → w = 1 − 0.05 = 0.95; b = 0.45 + 0.25 = 0.7 → 0.88; b = 0.63 − 0.5 = 0.13 → 0.867.
         AssertSteps(new Sgd(0.1f, momentum: 0.9f), [[0.95, -1.9], [0.88, -1.86], [0.867, -1.924]]);
 
     [Fact]
-    public void Nesterov_follows_its_lookahead_form() =>
-        // w += −μ·v_prev + (1 + μ)·v: step 1, 1.9·(−0.05) = −0.095 → 0.905; step 2, 0.045 + 1.9·(−0.07) = −0.088 → 0.817.
+    public void Nesterov_follows_pytorch_g_plus_mu_b() =>
+        // w −= lr·(g + μ·b): step 1, b = 0.5, 0.5 + 0.45 = 0.95 → 0.905; step 2, b = 0.7, 0.25 + 0.63 = 0.88 → 0.817.
         AssertSteps(new Sgd(0.1f, momentum: 0.9f, nesterov: true), [[0.905, -1.81], [0.817, -1.824], [0.8553, -1.9816]]);
+
+    [Theory]
+    [InlineData(false, 0.9, 0.881)]  // b = 1 → 1 − 0.1·1 = 0.9; b = 0.9 + 1 = 1.9 → 0.9 − 0.01·1.9 = 0.881
+    [InlineData(true, 0.81, 0.7829)] // 1 − 0.1·(1 + 0.9) = 0.81; b = 1.9 → 0.81 − 0.01·(1 + 0.9·1.9) = 0.7829
+    public void A_new_learning_rate_applies_at_once_to_the_whole_momentum(bool nesterov, double first, double second)
+    {
+        // PyTorch's buffer sums gradients, so the new rate scales all of it from the next step; the classical
+        // v ← μv − lr·g would keep moving at the old rate for about 1/(1 − μ) steps.
+        var sgd = new Sgd(0.1f, momentum: 0.9f, nesterov: nesterov);
+        float[] w = [1f];
+        sgd.Step(w, [1f], []);
+        Assert.Equal(first, w[0], 6);
+        sgd.LearningRate = 0.01f;
+        sgd.Step(w, [1f], []);
+        Assert.Equal(second, w[0], 6);
+    }
 
     [Fact]
     public void AdaGrad_divides_by_the_root_of_summed_squares() =>
@@ -59,17 +75,56 @@ public class OptimizerTests(ITestOutputHelper output)
         var adam = new Adam(0.1f);
         float[] w = new float[2 * 16 + 3], g = new float[w.Length]; // vector body and scalar tail
         for (int i = 0; i < g.Length; i++) g[i] = i % 2 == 0 ? 3e-18f : 4e-18f;
-        adam.Step(w, g);
+        adam.Step(w, g, []);
         for (int i = 0; i < w.Length; i++)
             Assert.True(i % 2 == 0 ? w[i] == 0f : w[i] < 0f, $"w[{i}] = {w[i]} after a gradient of {g[i]}");
         // Gradients far above the limit follow the formula: a first step of −lr·sign(g).
         adam = new Adam(0.1f);
         Array.Fill(g, 0.5f);
-        adam.Step(w = new float[w.Length], g);
+        adam.Step(w = new float[w.Length], g, []);
         Assert.All(w, v => Assert.Equal(-0.1f, v, 1e-6f));
+        // A NaN gradient is not flushed away: the step it would poison is refused.
         g[^1] = float.NaN;
-        adam.Step(w, g);
-        Assert.True(float.IsNaN(w[^1]), "a NaN gradient must not be flushed away");
+        float[] before = (float[])w.Clone();
+        var e = Assert.Throws<InvalidOperationException>(() => adam.Step(w, g, []));
+        Assert.Contains($"parameter [{w.Length - 1}] = NaN", e.Message);
+        Assert.Equal(before, w);
+    }
+
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("momentum")]
+    [InlineData("nesterov")]
+    [InlineData("adagrad")]
+    [InlineData("rmsprop")]
+    [InlineData("adam")]
+    [InlineData("adamw")]
+    public void A_step_that_would_overflow_is_undone_exactly_and_names_the_parameter(string name)
+    {
+        // One value near float's largest and a step that pushes it past: every update of this library must leave all
+        // parameters as they were (bit for bit, in the vector body and in the scalar tail) and say which one overflowed.
+        ParameterTensor[] layout = [new("layer.weight", 0, 5, 7, ParameterKind.Weight), new("layer.bias", 35, 5, 1, ParameterKind.Bias)];
+        foreach (int position in new[] { 3, 38 })
+        {
+            IOptimizer optimizer = name switch
+            {
+                "sgd" => new Sgd(1e38f),
+                "momentum" => new Sgd(1e38f, momentum: 0.9f),
+                "nesterov" => new Sgd(1e38f, momentum: 0.9f, nesterov: true),
+                "adagrad" => new AdaGrad(1e38f),
+                "rmsprop" => new RmsProp(1e37f),
+                "adam" => new Adam(1e38f),
+                _ => new AdamW(1e38f, weightDecay: 0f),
+            };
+            float[] w = TestData.Normal(40, new Rng(3)), g = TestData.Normal(40, new Rng(4), std: 1e-3);
+            w[position] = 3.3e38f;
+            g[position] = -1f;
+            float[] before = (float[])w.Clone();
+            var e = Assert.Throws<InvalidOperationException>(() => optimizer.Step(w, g, layout));
+            Assert.Equal(before, w);
+            string tensor = position < 35 ? $"layer.weight[{position}]" : $"layer.bias[{position - 35}]";
+            Assert.True(e.Message.Contains($"{tensor} = Infinity"), e.Message);
+        }
     }
 
     // Updates run in 512- or 256-bit lanes with a scalar tail: every length up to 70 crosses one to four vectors of
@@ -81,6 +136,7 @@ public class OptimizerTests(ITestOutputHelper output)
     [InlineData("rmsprop")]
     [InlineData("momentum")]
     [InlineData("nesterov")]
+    [InlineData("sgd")]
     public void Updates_match_their_scalar_formula_bit_for_bit_at_every_length(string name)
     {
         const float lr = 0.01f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f, decay = 0.05f, alpha = 0.99f, mu = 0.9f;
@@ -92,13 +148,14 @@ public class OptimizerTests(ITestOutputHelper output)
                 "adamw" => new AdamW(lr, decay, b1, b2, eps),
                 "adagrad" => new AdaGrad(lr, eps),
                 "rmsprop" => new RmsProp(lr, alpha, eps),
+                "sgd" => new Sgd(lr),
                 _ => new Sgd(lr, momentum: mu, nesterov: name == "nesterov"),
             };
             float[] w = TestData.Normal(n, rng), expected = (float[])w.Clone(), s1 = new float[n], s2 = new float[n];
             for (int t = 1; t <= 3; t++)
             {
                 float[] g = TestData.Normal(n, rng);
-                optimizer.Step(w, g);
+                optimizer.Step(w, g, []);
                 float c1 = (float)(1.0 / (1.0 - Math.Pow(b1, t))), c2 = (float)(1.0 / (1.0 - Math.Pow(b2, t))), keep = 1f - lr * decay;
                 for (int i = 0; i < n; i++)
                     switch (name)
@@ -116,10 +173,12 @@ public class OptimizerTests(ITestOutputHelper output)
                             s1[i] = alpha * s1[i] + (1f - alpha) * g[i] * g[i];
                             expected[i] -= lr * g[i] / (MathF.Sqrt(s1[i]) + eps);
                             break;
+                        case "sgd":
+                            expected[i] -= lr * g[i];
+                            break;
                         default:
-                            float previous = s1[i];
-                            s1[i] = mu * previous - lr * g[i];
-                            expected[i] += name == "nesterov" ? -mu * previous + (1f + mu) * s1[i] : s1[i];
+                            s1[i] = mu * s1[i] + g[i];
+                            expected[i] -= lr * (name == "nesterov" ? g[i] + mu * s1[i] : s1[i]);
                             break;
                     }
                 Assert.Equal(expected, w);
@@ -143,10 +202,10 @@ public class OptimizerTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => new Sgd(0.1f, nesterov: true));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(beta2: 1f));
         var adam = new Adam();
-        adam.Step(new float[3], new float[3]);
-        var e = Assert.Throws<ArgumentException>(() => adam.Step(new float[4], new float[4]));
+        adam.Step(new float[3], new float[3], []);
+        var e = Assert.Throws<ArgumentException>(() => adam.Step(new float[4], new float[4], []));
         Assert.Contains("one optimizer per network", e.Message);
-        Assert.Throws<ArgumentException>(() => adam.Step(new float[3], new float[2]));
+        Assert.Throws<ArgumentException>(() => adam.Step(new float[3], new float[2], []));
     }
 
     [Fact]
@@ -163,7 +222,7 @@ public class OptimizerTests(ITestOutputHelper output)
             {
                 g[0] = w[0];
                 g[1] = 100f * w[1];
-                optimizer.Step(w, g);
+                optimizer.Step(w, g, []);
             }
             return 0.5 * (w[0] * w[0] + 100.0 * w[1] * w[1]);
         }
@@ -310,7 +369,7 @@ public class OptimizerRangeTests
             float[] g = TestData.Normal(count, new Rng(32 + (ulong)step));
             whole.Step(a, g, layout);
             split.BeginStep(b, g, layout);
-            for (int r = 0; r + 1 < cuts.Length; r++) split.UpdateRange(b, g, layout, cuts[r], cuts[r + 1]);
+            for (int r = 0; r + 1 < cuts.Length; r++) Assert.True(split.UpdateRange(b, g, layout, cuts[r], cuts[r + 1]));
             Assert.Equal(a, b);
         }
     }

@@ -191,6 +191,56 @@ public class TrainerLoopTests(ITestOutputHelper output)
         Assert.All(net.Parameters.ToArray(), p => Assert.True(float.IsFinite(p)));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void An_overflowing_update_stops_training_and_keeps_the_last_finite_parameters(int threads)
+    {
+        // Sgd(3e38) and gradients above 1: an update overflows some parameters while the loss of its own batch looks
+        // fine. One batch per epoch, so the epoch callback sees the parameters after every good step; when Fit stops
+        // they must be those of the last one, every value finite.
+        var data = Dataset.Regression(TestData.Normal(16 * NoBiasNet.InputSize, new Rng(5)), NoBiasNet.InputSize,
+            TestData.Normal(16 * NoBiasNet.OutputSize, new Rng(6), std: 50), NoBiasNet.OutputSize);
+        var net = new NoBiasNet(seed: 1, maxBatchSize: 16);
+        var after = new List<float[]> { net.Parameters.ToArray() };
+        var trainer = new Trainer<NoBiasNet>(net, new Sgd(3e38f), batchSize: 16) { Threads = threads };
+        var e = Assert.Throws<InvalidOperationException>(() => trainer.Fit(data, epochs: 20, callbacks: [new EpochCallback(_ => after.Add(net.Parameters.ToArray()))]));
+        output.WriteLine(e.Message);
+        Assert.Contains("would have set", e.Message);
+        Assert.Equal(Checksum(after[^1]), Checksum(net.Parameters.ToArray()));
+        Assert.All(net.Parameters.ToArray(), p => Assert.True(float.IsFinite(p)));
+
+        // One step at a time: the refused step changes nothing at all.
+        net = new NoBiasNet(seed: 1, maxBatchSize: 16);
+        trainer = new Trainer<NoBiasNet>(net, new Sgd(3e38f), batchSize: 16);
+        float[] before = net.Parameters.ToArray();
+        Assert.Throws<InvalidOperationException>(() => trainer.TrainStep(data.Features, data.Targets, 16));
+        Assert.Equal(before, net.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void A_label_out_of_range_is_refused_before_training_changes_anything()
+    {
+        Assert.Contains("labels[2] is -3", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            Dataset.Classification(new float[4 * 2], 2, [0, 1, -3, 1])).Message);
+
+        int[] labels = TestData.Labels(200, CrossEntropyNet.OutputSize, new Rng(2));
+        labels[137] = int.MaxValue;
+        var data = Dataset.Classification(TestData.Normal(200 * CrossEntropyNet.InputSize, new Rng(1)), CrossEntropyNet.InputSize, labels);
+        var net = new CrossEntropyNet(seed: 1, maxBatchSize: 16);
+        float[] before = net.Parameters.ToArray();
+        var trainer = new Trainer<CrossEntropyNet>(net, new Adam(), batchSize: 16);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(data, epochs: 1));
+        Assert.Contains($"label {int.MaxValue} at sample 137", e.Message);
+        Assert.Equal(before, net.Parameters.ToArray());
+        Assert.Contains("sample 137", Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Evaluate(data)).Message);
+        var good = Dataset.Classification(data.Features, CrossEntropyNet.InputSize, TestData.Labels(200, CrossEntropyNet.OutputSize, new Rng(3)));
+        Assert.Contains("validation", Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(good, data, epochs: 1)).Message);
+        Assert.Equal(before, net.Parameters.ToArray());
+    }
+
+    private static uint Checksum(float[] values) => System.IO.Hashing.Crc32.HashToUInt32(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+
     [Fact]
     public void A_training_step_with_Adam_clipping_and_L2_allocates_nothing()
     {

@@ -47,7 +47,7 @@ public static class Guard
 
     // x − x is +0 (all bits clear) for every finite x and NaN for NaN and ±∞, so OR-ing the differences' bits
     // leaves zero exactly when every value is finite. One OR per vector keeps the loop off the add latency.
-    private static bool AllFinite(ReadOnlySpan<float> values)
+    internal static bool AllFinite(ReadOnlySpan<float> values)
     {
         ReadOnlySpan<Vector<float>> vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
         Vector<uint> bits = default;

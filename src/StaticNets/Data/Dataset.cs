@@ -3,7 +3,9 @@ namespace StaticNets;
 /// <summary>
 /// Samples stored row after row: <see cref="Features"/> holds Count × FeatureCount floats and either
 /// integer class labels or float targets (TargetCount per sample). Checked once at construction:
-/// lengths agree, features and targets are finite.
+/// lengths agree, features and targets are finite, labels are not negative (the trainer checks them against the
+/// network's outputs before it trains). Not changed after construction (do not write into the arrays it exposes),
+/// so it may be read from many threads.
 /// </summary>
 public sealed class Dataset
 {
@@ -16,6 +18,8 @@ public sealed class Dataset
         int count = features.Length / featureCount;
         if (labels is not null && labels.Length != count)
             throw new ArgumentException($"labels has {labels.Length} values; features holds {count} samples of {featureCount}.", nameof(labels));
+        if (labels is not null && labels.AsSpan().IndexOfAnyExceptInRange(0, int.MaxValue) is int negative and >= 0)
+            throw new ArgumentOutOfRangeException(nameof(labels), $"labels[{negative}] is {labels[negative]}; class labels are 0, 1, 2, ...");
         if (targets is not null && targets.Length != count * targetCount)
             throw new ArgumentException($"targets has {targets.Length} values; expected {count} samples × {targetCount} = {count * targetCount}.", nameof(targets));
         Guard.Finite(features, nameof(features));

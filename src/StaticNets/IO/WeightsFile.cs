@@ -48,7 +48,7 @@ public static class WeightsFile
         at += 4 * parameters.Length;
         WriteFloats(state, span.Slice(at, 4 * state.Length));
         at += 4 * state.Length;
-        BinaryPrimitives.WriteUInt32LittleEndian(span[at..], Crc32.Compute(span[..at]));
+        BinaryPrimitives.WriteUInt32LittleEndian(span[at..], System.IO.Hashing.Crc32.HashToUInt32(span[..at]));
         return bytes;
     }
 
@@ -95,7 +95,7 @@ public static class WeightsFile
         if (bytes.Length > expected)
             throw Invalid(source, $"is corrupted: {bytes.Length - expected} bytes more than its header describes");
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(int)(expected - 4)..]);
-        uint actual = Crc32.Compute(bytes[..(int)(expected - 4)]);
+        uint actual = System.IO.Hashing.Crc32.HashToUInt32(bytes[..(int)(expected - 4)]);
         if (stored != actual)
             throw Invalid(source, $"is corrupted: its checksum is 0x{stored:X8} but its content sums to 0x{actual:X8}");
 
@@ -139,14 +139,19 @@ public static class WeightsFile
         throw source is null ? new InvalidOperationException("The network's " + message) : Invalid(source, "holds " + message);
     }
 
-    private static string? FirstNonFinite(ReadOnlySpan<float> values, ReadOnlySpan<ParameterTensor> tensors)
+    /// <summary>The first NaN or infinity, named by tensor and index ("parameter [i]" without a layout); null if there is none.</summary>
+    internal static string? FirstNonFinite(ReadOnlySpan<float> values, ReadOnlySpan<ParameterTensor> tensors)
     {
-        if (float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(values))) return null;
+        if (Guard.AllFinite(values)) return null;
         foreach (ParameterTensor t in tensors)
             for (int i = 0; i < t.Length; i++)
                 if (!float.IsFinite(values[t.Offset + i]))
-                    return $"{t.Name}[{i}] = {values[t.Offset + i]}";
-        return null; // finite values whose sum overflowed
+                    return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{t.Name}[{i}] = {values[t.Offset + i]}");
+        // Outside every tensor, or no layout: the first value that is not finite.
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"parameter [{i}] = {values[i]}");
+        return null;
     }
 
     internal static InvalidDataException Invalid(string source, string problem) => new($"Weights '{source}' {problem}.");

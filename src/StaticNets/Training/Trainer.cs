@@ -30,6 +30,10 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     // Each range's sum of squared gradients from the parallel reduction (the global norm without another pass),
     // valid in a step whose batch was split (_parts > 1).
     private readonly double[] _rangeSquares = new double[MaxThreads];
+    // Whether each range's parallel update left its parameters finite.
+    private readonly bool[] _rangeFinite = new bool[MaxThreads];
+    // For an optimizer of another kind: the parameters before its step, to undo a step that is not finite.
+    private ArraySegment<float> _previous;
     // The batch to gather in the current step: samples order[first ..] of the training set.
     private Dataset? _gatherFrom;
     private int[] _gatherOrder = [];
@@ -269,7 +273,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private void UpdatePart(int range)
     {
         (int start, int end) = Range(range);
-        ((Optimizer)Optimizer).UpdateRange(Network.Parameters, Network.Gradients, Network.ParameterTensors, start, end);
+        _rangeFinite[range] = ((Optimizer)Optimizer).UpdateRange(Network.Parameters, Network.Gradients, Network.ParameterTensors, start, end);
     }
 
     // The global norm from the reduction's per-range sums, added in range order (so a thread count stays reproducible).
@@ -361,11 +365,10 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         if (Regularization is not null)
             loss += Regularization.Apply(Network.Parameters, gradients, Network.ParameterTensors);
         float norm = Regularization is null && _parts > 1 ? ReducedNorm() : GradientClipping.Norm(gradients);
+        string where = epoch > 0 ? $" at epoch {epoch}, batch {batch}" : "";
         if (!float.IsFinite(loss) || !float.IsFinite(norm))
         {
-            if (_goodState.Length > 0)
-                using (Network.BeginWrite()) _goodState.CopyTo(Network.State);
-            string where = epoch > 0 ? $" at epoch {epoch}, batch {batch}" : "";
+            RestoreState();
             string what = float.IsFinite(loss) ? $"The gradient norm became {norm}" : $"The loss became {loss}";
             throw new InvalidOperationException(
                 $"{what}{where}; training stopped and the parameters keep the values of the last good step. Lower the learning rate, clip gradients (ClipNorm), or check the data for extreme values.");
@@ -375,18 +378,57 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         // The norm is recomputed only if clipping by value changed the gradient.
         if (!float.IsNaN(ClipNorm)) GradientClipping.Rescale(gradients, ClipNorm, clipValue ? GradientClipping.Norm(gradients) : norm);
         LastGradientNorm = norm;
-        // The workers of a parallel update write under this thread's scope and take none of their own.
-        using ParameterWrite write = Network.BeginWrite();
-        if (_parts > 1 && Optimizer is Optimizer { UpdatesElementwise: true } elementwise)
+        string? overflow;
+        using (Network.BeginWrite()) // the workers of a parallel update write under this thread's scope and take none of their own
+            overflow = Update(gradients);
+        if (overflow is not null)
         {
-            // Elementwise optimizers update ranges of the parameters in parallel, with the same result.
-            elementwise.BeginStep(Network.Parameters, gradients, Network.ParameterTensors);
-            _phase = Phase.Update;
-            _pool!.Run();
+            RestoreState();
+            throw new InvalidOperationException(
+                $"The update{where} would have set {overflow}; training stopped and the parameters keep the values of the last finite step. Lower the learning rate or clip gradients (ClipNorm).");
         }
-        else
-            Optimizer.Step(Network.Parameters, gradients, Network.ParameterTensors);
         return loss;
+    }
+
+    // The optimizer's step on the network's parameters. A step that would leave a parameter NaN or infinite is undone
+    // exactly; the first such parameter is returned (null when the step is finite).
+    private string? Update(Span<float> gradients)
+    {
+        Span<float> parameters = Network.Parameters;
+        ReadOnlySpan<ParameterTensor> layout = Network.ParameterTensors;
+        bool finite;
+        if (Optimizer is Optimizer optimizer)
+        {
+            optimizer.BeginStep(parameters, gradients, layout);
+            if (_parts > 1 && optimizer.UpdatesElementwise)
+            {
+                // Elementwise optimizers update ranges of the parameters in parallel, with the same result.
+                _phase = Phase.Update;
+                _pool!.Run();
+                finite = !_rangeFinite.AsSpan(0, _parts).Contains(false);
+            }
+            else
+                finite = optimizer.UpdateRange(parameters, gradients, layout, 0, parameters.Length);
+            if (finite) return null;
+            string? overflow = WeightsFile.FirstNonFinite(parameters, layout);
+            optimizer.Undo(parameters);
+            return overflow ?? "a parameter NaN or infinite";
+        }
+        if (_previous.Count != parameters.Length) _previous = AlignedArrays.Allocate(parameters.Length);
+        parameters.CopyTo(_previous);
+        Optimizer.Step(parameters, gradients, layout);
+        finite = Guard.AllFinite(parameters);
+        if (finite) return null;
+        string? first = WeightsFile.FirstNonFinite(parameters, layout);
+        _previous.AsSpan().CopyTo(parameters);
+        return first ?? "a parameter NaN or infinite";
+    }
+
+    // The forward pass of a diverging step moved the running statistics; put back those of the last good step.
+    private void RestoreState()
+    {
+        if (_goodState.Length > 0)
+            using (Network.BeginWrite()) _goodState.CopyTo(Network.State);
     }
 
     // Copies samples indices[0..] to rows first.. of the batch buffers (each part gathers its own rows).
@@ -434,5 +476,10 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             throw new ArgumentException($"{argument} needs {Network.OutputSize} float targets per sample for {Network.Loss} (Dataset.Regression(..., targetCount: {Network.OutputSize})).", argument);
         if (data.Count == 0)
             throw new ArgumentException($"{argument} is empty.", argument);
+        // Every label before the first step: one out of range would otherwise stop training after earlier batches
+        // had changed the parameters, and name a row of a shuffled batch instead of the sample.
+        if (data.Labels is { } labels && labels.AsSpan().IndexOfAnyExceptInRange(0, Network.OutputSize - 1) is int bad and >= 0)
+            throw new ArgumentOutOfRangeException(argument,
+                $"{argument} has label {labels[bad]} at sample {bad}; the network has {Network.OutputSize} outputs, so labels must be in [0, {Network.OutputSize - 1}].");
     }
 }

@@ -19,21 +19,23 @@ public sealed class AdaGrad(float learningRate = 0.01f, float epsilon = 1e-10f) 
     protected internal override bool UpdatesElementwise => true;
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight)
-    {
-        ElementwiseUpdate.Run(w, g, new Sums(w, g, _sum.AsSpan(offset, w.Length), LearningRate, Epsilon));
-    }
+    protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight) =>
+        UpdateAndKeep(w, g, PreviousValues(offset, w.Length), offset, isWeight);
 
-    private readonly ref struct Sums(Span<float> w, ReadOnlySpan<float> g, Span<float> c, float lr, float eps) : IElementwiseUpdate
+    private protected override bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight) =>
+        ElementwiseUpdate.Run(w, g, previous, new Sums(g, _sum.AsSpan(offset, w.Length), LearningRate, Epsilon));
+
+    private readonly ref struct Sums(ReadOnlySpan<float> g, Span<float> c, float lr, float eps) : IElementwiseUpdate
     {
-        private readonly ref float _w = ref MemoryMarshal.GetReference(w), _c = ref MemoryMarshal.GetReference(c);
+        private readonly ref float _c = ref MemoryMarshal.GetReference(c);
         private readonly ref float _g = ref MemoryMarshal.GetReference(g);
-        private readonly int _length = w.Length;
+        private readonly int _length = g.Length;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public int Run<TV>(int start) where TV : struct, ISimd<TV>
+        public int Run<TV>(int start, ref ParameterTarget target) where TV : struct, ISimd<TV>
         {
             TV rate = TV.Broadcast(lr), epsilon = TV.Broadcast(eps);
+            TV check = TV.Zero;
             int i = start;
             for (; i + TV.Count <= _length; i += TV.Count)
             {
@@ -41,8 +43,10 @@ public sealed class AdaGrad(float learningRate = 0.01f, float epsilon = 1e-10f) 
                 TV gi = TV.Load(ref _g, at), ci = TV.Add(TV.Load(ref _c, at), TV.Multiply(gi, gi));
                 TV.Store(ci, ref _c, at);
                 // w − lr·g / (√c + ε)
-                TV.Store(TV.Subtract(TV.Load(ref _w, at), TV.Divide(TV.Multiply(rate, gi), TV.Add(TV.Sqrt(ci), epsilon))), ref _w, at);
+                TV wi = target.Load<TV>(at);
+                target.Write(wi, TV.Subtract(wi, TV.Divide(TV.Multiply(rate, gi), TV.Add(TV.Sqrt(ci), epsilon))), at, ref check);
             }
+            target.Finish(check);
             return i;
         }
     }

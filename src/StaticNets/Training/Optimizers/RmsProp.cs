@@ -29,21 +29,23 @@ public sealed class RmsProp : Optimizer
     protected internal override bool UpdatesElementwise => true;
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight)
-    {
-        ElementwiseUpdate.Run(w, g, new MeanSquares(w, g, _meanSquare.AsSpan(offset, w.Length), LearningRate, Alpha, Epsilon));
-    }
+    protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight) =>
+        UpdateAndKeep(w, g, PreviousValues(offset, w.Length), offset, isWeight);
 
-    private readonly ref struct MeanSquares(Span<float> w, ReadOnlySpan<float> g, Span<float> v, float lr, float a, float eps) : IElementwiseUpdate
+    private protected override bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight) =>
+        ElementwiseUpdate.Run(w, g, previous, new MeanSquares(g, _meanSquare.AsSpan(offset, w.Length), LearningRate, Alpha, Epsilon));
+
+    private readonly ref struct MeanSquares(ReadOnlySpan<float> g, Span<float> v, float lr, float a, float eps) : IElementwiseUpdate
     {
-        private readonly ref float _w = ref MemoryMarshal.GetReference(w), _v = ref MemoryMarshal.GetReference(v);
+        private readonly ref float _v = ref MemoryMarshal.GetReference(v);
         private readonly ref float _g = ref MemoryMarshal.GetReference(g);
-        private readonly int _length = w.Length;
+        private readonly int _length = g.Length;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public int Run<TV>(int start) where TV : struct, ISimd<TV>
+        public int Run<TV>(int start, ref ParameterTarget target) where TV : struct, ISimd<TV>
         {
             TV rate = TV.Broadcast(lr), alpha = TV.Broadcast(a), rest = TV.Broadcast(1f - a), epsilon = TV.Broadcast(eps);
+            TV check = TV.Zero;
             int i = start;
             for (; i + TV.Count <= _length; i += TV.Count)
             {
@@ -52,8 +54,10 @@ public sealed class RmsProp : Optimizer
                 TV gi = TV.Load(ref _g, at);
                 TV vi = TV.Add(TV.Multiply(alpha, TV.Load(ref _v, at)), TV.Multiply(TV.Multiply(rest, gi), gi));
                 TV.Store(vi, ref _v, at);
-                TV.Store(TV.Subtract(TV.Load(ref _w, at), TV.Divide(TV.Multiply(rate, gi), TV.Add(TV.Sqrt(vi), epsilon))), ref _w, at);
+                TV wi = target.Load<TV>(at);
+                target.Write(wi, TV.Subtract(wi, TV.Divide(TV.Multiply(rate, gi), TV.Add(TV.Sqrt(vi), epsilon))), at, ref check);
             }
+            target.Finish(check);
             return i;
         }
     }
