@@ -85,6 +85,21 @@ public sealed class WeightsFileTests : IDisposable
     }
 
     [Fact]
+    public void A_file_written_by_an_earlier_version_still_loads()
+    {
+        // Written by the code before this library computed its checksum with System.IO.Hashing: the same CRC-32.
+        byte[] file = Convert.FromHexString(
+        "534e57460100000033000000496e7075742833292044656e73652834292054616e682044656e7365283229202d3e204d" +
+        "65616e537175617265644572726f721a000000000000008c27be3eadc0d1be7cfd203fc60c643f73ad683fc7b3303f56" +
+        "3650bf5c813bbf819436becd0b25bf5ddf9c3d91cfdb3e0000000000000000000000000000000019c0603fdffe423f30" +
+        "fcc6bd615cf93d2a24f9bee0348abd3edf2fbf748b3bbf0000000000000000c81d9ec5");
+        var net = new GoldenNet();
+        WeightsFile.Deserialize(net, file, "golden-v1.snw");
+        Assert.Equal(new GoldenNet(seed: 7).Parameters.ToArray(), net.Parameters.ToArray());
+        Assert.Equal(file, WeightsFile.Serialize(net));
+    }
+
+    [Fact]
     public void A_file_from_another_architecture_is_refused()
     {
         WeightsFile.Save(new PReLUNet(seed: 1), PathOf("prelu.snw"));
@@ -214,3 +229,7 @@ public sealed class WeightsFileTests : IDisposable
         }
     }
 }
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(3)] [Dense(4)] [Tanh] [Dense(2)]
+public partial class GoldenNet;
