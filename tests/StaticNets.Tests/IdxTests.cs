@@ -77,8 +77,8 @@ public sealed class IdxTests : IDisposable
         { "truncated header", [0, 0, 8, 3, 0, 0, 0, 2], "dimension sizes need 16 bytes" },
         { "truncated data", [0, 0, 8, 1, 0, 0, 0, 4, 1, 2], "needs 12 bytes and the file has 10" },
         { "extra bytes", [0, 0, 8, 1, 0, 0, 0, 1, 1, 2], "1 bytes after the data" },
-        { "huge header", [0, 0, 8, 2, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF], "more than 1073741824 values" },
-        { "bad gzip", [0x1F, 0x8B, 8, 0, 1, 2, 3, 4, 5], "truncated or corrupted gzip stream" },
+        { "huge header", [0, 0, 8, 2, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF], "more than 268435456 values" },
+        { "bad gzip", [0x1F, 0x8B, 8, 0, 1, 2, 3, 4, 5], "damaged or truncated gzip stream" },
     };
 
     [Theory]
@@ -103,6 +103,71 @@ public sealed class IdxTests : IDisposable
             Assert.Contains(cut, e.Message);
             Assert.Contains("gzip", e.Message);
         }
+    }
+
+    [Fact]
+    public void The_header_is_checked_before_the_data_is_read_or_memory_taken()
+    {
+        // A small gzip whose header claims 2^27 images of 28 × 28: refused from the header, with no large allocation.
+        byte[] header = Idx(0x08, [1 << 27, 28, 28], new byte[1 << 20]);
+        string path = Write("claims-a-lot.gz", header, gzip: true);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => StaticNets.Idx.Read(path));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 4 << 20, "the refusal allocated megabytes");
+        Assert.Contains(path, e.Message);
+        Assert.Contains("more than 268435456 values; the header is corrupted, or pass a larger maxValues", e.Message);
+
+        // Within the limit but far more than the stream holds: memory follows the data that is there, then truncation.
+        path = Write("claims-the-limit.gz", Idx(0x08, [1 << 28], new byte[1 << 20]), gzip: true);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        e = Assert.Throws<InvalidDataException>(() => StaticNets.Idx.Read(path));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20, "reading 1 MB of data allocated more than 16 MB");
+        Assert.Contains("is truncated: shape [268435456] needs 268435464 bytes and the data ends after 1048584", e.Message);
+
+        // 3 GiB of zeros (a sparse file): the magic number is wrong, and nothing more is read.
+        path = Path.Combine(_folder, "zeros");
+        using (var zeros = File.Create(path)) zeros.SetLength(3L << 30);
+        e = Assert.Throws<InvalidDataException>(() => StaticNets.Idx.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("data type 0x00", e.Message);
+
+        // A smaller limit refuses what the default reads; a larger one reads it.
+        path = Write("hundred", Idx(0x08, [100], new byte[100]));
+        Assert.Contains("more than 50 values", Assert.Throws<InvalidDataException>(() => StaticNets.Idx.Read(path, maxValues: 50)).Message);
+        Assert.Equal(100, StaticNets.Idx.Read(path, maxValues: 100).Values.Length);
+    }
+
+    [Fact]
+    public void Concatenated_gzip_members_are_one_stream()
+    {
+        // RFC 1952: a gzip file may hold several members, read one after another (cat a.gz b.gz).
+        byte[] whole = Idx(0x08, [3, 4], Enumerable.Range(0, 12).Select(i => (byte)(i * 11)).ToArray());
+        byte[] first = File.ReadAllBytes(Write("a.gz", whole[..9], gzip: true)), second = File.ReadAllBytes(Write("b.gz", whole[9..], gzip: true));
+        string path = Write("ab.gz", [.. first, .. second]);
+        IdxArray array = StaticNets.Idx.Read(path);
+        Assert.Equal([3, 4], array.Shape);
+        Assert.Equal(whole[12..].Select(b => (float)b), array.Values);
+        // A damaged second member is still caught.
+        byte[] damaged = [.. first, .. second];
+        damaged[^6] ^= 0x40; // in the second member's CRC
+        Assert.Contains("damaged or truncated gzip stream", Assert.Throws<InvalidDataException>(() => StaticNets.Idx.Read(Write("damaged.gz", damaged))).Message);
+    }
+
+    [Fact]
+    public void Empty_images_images_without_pixels_and_NaN_pixels_name_the_file()
+    {
+        string labels = Write("labels", Idx(0x08, [0], []));
+        string none = Write("no-images", Idx(0x08, [0, 28, 28], []));
+        Assert.Contains($"'{none}' has shape [0, 28, 28]: no images", Assert.Throws<InvalidDataException>(() => StaticNets.Idx.LoadClassification(none, labels)).Message);
+
+        string flat = Write("no-pixels", Idx(0x08, [2, 0, 28], []));
+        Assert.Contains($"'{flat}' has shape [2, 0, 28]: images of no pixels", Assert.Throws<InvalidDataException>(() => StaticNets.Idx.LoadClassification(flat, labels)).Message);
+
+        var floats = new byte[4 * 6];
+        for (int i = 0; i < 6; i++) BinaryPrimitives.WriteSingleBigEndian(floats.AsSpan(4 * i), i == 4 ? float.NaN : i);
+        string nan = Write("nan-pixels", Idx(0x0D, [2, 3], floats));
+        string two = Write("two-labels", Idx(0x08, [2], [0, 1]));
+        Assert.Contains($"'{nan}' holds NaN at value 4 (image 1); pixels must be finite", Assert.Throws<InvalidDataException>(() => StaticNets.Idx.LoadClassification(nan, two)).Message);
     }
 
     [Fact]

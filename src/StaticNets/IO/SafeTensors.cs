@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json;
 
 namespace StaticNets;
@@ -9,19 +8,32 @@ namespace StaticNets;
 /// tensor's dtype, shape and byte range, then the data), with PyTorch's names and layouts: a Dense's
 /// weight is "dense1.weight" of shape [out, in], BatchNorm's γ, β and running statistics are
 /// "batchnorm1.weight", ".bias", ".running_mean", ".running_var". Weights trained in PyTorch load here
-/// when the names match, directly or through a name map. Import checks every tensor before it changes
-/// anything.
+/// when the names match, directly or through a name map. Loading follows the reference implementation's
+/// rules (see the remarks) and checks every tensor before it changes anything; only the header and the
+/// tensors the network takes are read.
 /// </summary>
+/// <remarks>
+/// The header is at most 100,000,000 bytes of JSON; keys are unique; the tensors' byte ranges start at 0,
+/// follow one another without gaps or overlaps, hold exactly shape × dtype size bytes each and end where the
+/// file ends. Any other file is refused with an <see cref="InvalidDataException"/> naming the file and the tensor.
+/// </remarks>
 public static class SafeTensors
 {
-    /// <summary>Writes every parameter and state tensor of <paramref name="network"/> as float32, atomically.</summary>
-    public static void Save(INetwork network, string path)
+    /// <summary>
+    /// Writes every parameter and state tensor of <paramref name="network"/> as float32, atomically. <paramref name="names"/>
+    /// maps this network's tensor names to the names to write (e.g. "dense1.weight" → "0.weight"; a generated network's
+    /// <c>PyTorchSequentialNames</c> maps to an <c>nn.Sequential</c> built in the order of its attributes); unmapped
+    /// names are written as they are.
+    /// </summary>
+    public static void Save(INetwork network, string path, IReadOnlyDictionary<string, string>? names = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         WeightsFile.CheckFinite(network, network.Parameters, network.State, "cannot be saved");
-        var tensors = new List<(ParameterTensor Tensor, bool State)>();
-        foreach (ParameterTensor t in network.ParameterTensors) tensors.Add((t, false));
-        foreach (ParameterTensor t in network.StateTensors) tensors.Add((t, true));
+        var tensors = new List<(ParameterTensor Tensor, bool State, string Name)>();
+        foreach (ParameterTensor t in network.ParameterTensors) tensors.Add((t, false, FileName(t, names)));
+        foreach (ParameterTensor t in network.StateTensors) tensors.Add((t, true, FileName(t, names)));
+        if (tensors.GroupBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } clash)
+            throw new ArgumentException($"The name map gives '{clash.Key}' to {string.Join(" and ", clash.Select(t => t.Tensor.Name))}; each tensor needs a name of its own.", nameof(names));
 
         using var header = new MemoryStream();
         using (var json = new Utf8JsonWriter(header))
@@ -33,9 +45,9 @@ public static class SafeTensors
             json.WriteString("architecture", network.Architecture);
             json.WriteEndObject();
             long offset = 0;
-            foreach (var (t, _) in tensors)
+            foreach (var (t, _, name) in tensors)
             {
-                json.WritePropertyName(t.Name);
+                json.WritePropertyName(name);
                 json.WriteStartObject();
                 json.WriteString("dtype", "F32");
                 json.WritePropertyName("shape");
@@ -60,7 +72,7 @@ public static class SafeTensors
         header.ToArray().CopyTo(bytes, 8);
         bytes.AsSpan(8 + (int)header.Length, headerLength - (int)header.Length).Fill((byte)' ');
         int at = 8 + headerLength;
-        foreach (var (t, isState) in tensors)
+        foreach (var (t, isState, _) in tensors)
         {
             ReadOnlySpan<float> block = isState ? network.State : network.Parameters;
             WeightsFile.WriteFloats(block.Slice(t.Offset, t.Length), bytes.AsSpan(at, 4 * t.Length));
@@ -79,41 +91,31 @@ public static class SafeTensors
     {
         ArgumentNullException.ThrowIfNull(network);
         if (!File.Exists(path)) throw new FileNotFoundException($"No safetensors file at '{Path.GetFullPath(path)}'.", path);
-        byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 8) throw WeightsFile.Invalid(path, "is truncated: shorter than the 8-byte header length");
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if (headerLength > (ulong)(bytes.Length - 8))
-            throw WeightsFile.Invalid(path, $"is truncated or not safetensors: its header length {headerLength} exceeds the file");
-        int dataStart = 8 + (int)headerLength;
-
-        var entries = new Dictionary<string, (string DType, long[] Shape, long Begin, long End)>();
-        try
-        {
-            using JsonDocument header = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
-            foreach (JsonProperty property in header.RootElement.EnumerateObject())
-            {
-                if (property.Name == "__metadata__") continue;
-                JsonElement e = property.Value;
-                long[] shape = e.GetProperty("shape").EnumerateArray().Select(x => x.GetInt64()).ToArray();
-                long[] range = e.GetProperty("data_offsets").EnumerateArray().Select(x => x.GetInt64()).ToArray();
-                entries[property.Name] = (e.GetProperty("dtype").GetString() ?? "", shape, range[0], range[1]);
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException or FormatException)
-        {
-            throw WeightsFile.Invalid(path, $"has an unreadable safetensors header ({e.Message})");
-        }
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
+        long length = file.Length;
+        Span<byte> prefix = stackalloc byte[8];
+        if (length < 8 || file.ReadAtLeast(prefix, 8, throwOnEndOfStream: false) < 8)
+            throw SafeTensorsHeader.Invalid(path, $"is truncated: {length} bytes, shorter than the 8-byte header length");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength > SafeTensorsHeader.MaxLength)
+            throw SafeTensorsHeader.Invalid(path, $"gives its header a length of {headerLength} bytes; the format allows at most {SafeTensorsHeader.MaxLength}");
+        if ((long)headerLength > length - 8)
+            throw SafeTensorsHeader.Invalid(path, $"is truncated or not safetensors: its header length {headerLength} exceeds the {length - 8} bytes after it");
+        byte[] json = new byte[headerLength];
+        file.ReadExactly(json);
+        long dataStart = 8 + (long)headerLength;
+        SafeTensorsHeader header = SafeTensorsHeader.Parse(json, length - dataStart, path);
 
         var parameters = network.Parameters.ToArray();
         var state = network.State.ToArray();
-        var used = new HashSet<string>();
+        var used = new HashSet<string>(StringComparer.Ordinal);
         Read(network.ParameterTensors, parameters);
         Read(network.StateTensors, state);
         if (strict)
         {
-            var unexpected = entries.Keys.Where(k => !used.Contains(k) && !k.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).OrderBy(k => k, StringComparer.Ordinal).ToList();
-            if (unexpected.Count > 0)
-                throw WeightsFile.Invalid(path, $"has tensors this network does not: {string.Join(", ", unexpected)} (pass strict: false to ignore them, or map names)");
+            var unexpected = header.Entries.Select(e => e.Name).Where(n => !used.Contains(n) && !n.EndsWith(".num_batches_tracked", StringComparison.Ordinal));
+            if (unexpected.Any())
+                throw SafeTensorsHeader.Invalid(path, $"has tensors this network does not: {SafeTensorsHeader.FewNames(unexpected)} (pass strict: false to ignore them, or map names)");
         }
         WeightsFile.CheckFinite(network, parameters, state, "cannot be loaded", path);
         using (network.BeginWrite())
@@ -127,30 +129,34 @@ public static class SafeTensors
             foreach (ParameterTensor t in tensors)
             {
                 string name = names is not null && names.TryGetValue(t.Name, out string? mapped) ? mapped : t.Name;
-                if (!entries.TryGetValue(name, out var entry))
-                    throw WeightsFile.Invalid(path, $"has no tensor '{name}' for {t.Name}; it has: {string.Join(", ", entries.Keys.OrderBy(k => k, StringComparer.Ordinal))}");
+                if (!header.TryGet(name, out SafeTensorsHeader.Entry entry))
+                    throw SafeTensorsHeader.Invalid(path, $"has no tensor '{SafeTensorsHeader.Shorten(name)}' for {t.Name}; it has {SafeTensorsHeader.FewNames(header.Entries.Select(e => e.Name))}");
                 used.Add(name);
-                long[] expected = t.Kind == ParameterKind.Weight ? [t.Rows, t.Columns] : [t.Rows];
-                if (!entry.Shape.SequenceEqual(expected))
-                    throw WeightsFile.Invalid(path, $"has '{name}' of shape [{string.Join(", ", entry.Shape)}]; {t.Name} needs [{string.Join(", ", expected)}]");
-                int size = entry.DType switch { "F32" => 4, "F64" => 8, "F16" or "BF16" => 2, _ => 0 };
-                if (size == 0)
-                    throw WeightsFile.Invalid(path, $"stores '{name}' as {entry.DType}; F32, F64, F16 and BF16 can be read");
-                if (entry.End - entry.Begin != (long)size * t.Length || entry.Begin < 0 || dataStart + entry.End > bytes.Length)
-                    throw WeightsFile.Invalid(path, $"is truncated or corrupted: '{name}' spans bytes [{entry.Begin}, {entry.End}) of a {bytes.Length - dataStart}-byte data section");
-                ReadOnlySpan<byte> data = bytes.AsSpan(dataStart + (int)entry.Begin, (int)(entry.End - entry.Begin));
+                ulong[] expected = t.Kind == ParameterKind.Weight ? [(ulong)t.Rows, (ulong)t.Columns] : [(ulong)t.Rows];
+                ReadOnlySpan<ulong> shape = header.Shape(entry);
+                if (!shape.SequenceEqual(expected))
+                    throw SafeTensorsHeader.Invalid(path, $"has '{SafeTensorsHeader.Shorten(name)}' of shape [{string.Join(", ", shape.ToArray())}]; {t.Name} needs [{string.Join(", ", expected)}]");
+                if (entry.DType is not ("F32" or "F64" or "F16" or "BF16"))
+                    throw SafeTensorsHeader.Invalid(path, $"stores '{SafeTensorsHeader.Shorten(name)}' as {entry.DType}; F32, F64, F16 and BF16 can be read");
+                // The shape matches the network's tensor, so its bytes are as few as the network's values.
+                var data = new byte[entry.End - entry.Begin];
+                file.Position = dataStart + (long)entry.Begin;
+                file.ReadExactly(data);
                 Span<float> target = block.AsSpan(t.Offset, t.Length);
                 for (int i = 0; i < target.Length; i++)
                 {
                     target[i] = entry.DType switch
                     {
-                        "F32" => BinaryPrimitives.ReadSingleLittleEndian(data[(4 * i)..]),
-                        "F64" => (float)BinaryPrimitives.ReadDoubleLittleEndian(data[(8 * i)..]),
-                        "F16" => (float)BinaryPrimitives.ReadHalfLittleEndian(data[(2 * i)..]),
-                        _ => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(data[(2 * i)..]) << 16),
+                        "F32" => BinaryPrimitives.ReadSingleLittleEndian(data.AsSpan(4 * i)),
+                        "F64" => (float)BinaryPrimitives.ReadDoubleLittleEndian(data.AsSpan(8 * i)),
+                        "F16" => (float)BinaryPrimitives.ReadHalfLittleEndian(data.AsSpan(2 * i)),
+                        _ => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(2 * i)) << 16),
                     };
                 }
             }
         }
     }
+
+    private static string FileName(ParameterTensor tensor, IReadOnlyDictionary<string, string>? names) =>
+        names is not null && names.TryGetValue(tensor.Name, out string? mapped) ? mapped : tensor.Name;
 }
