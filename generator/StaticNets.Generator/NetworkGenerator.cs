@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
@@ -24,6 +25,8 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         public const string Parse = nameof(Parse);
         /// <summary>Validated plan with layout.</summary>
         public const string Plan = nameof(Plan);
+        /// <summary>Classes with layer attributes and no [Network].</summary>
+        public const string LayersWithoutNetwork = nameof(LayersWithoutNetwork);
     }
 
     /// <inheritdoc/>
@@ -40,6 +43,12 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                 : GuardedPlan(parsed))
             .WithTrackingName(Steps.Plan);
 
+        IncrementalValuesProvider<DiagnosticInfo?> withoutNetwork = context.SyntaxProvider
+            .CreateSyntaxProvider(Parsing.LayersWithoutNetwork.MayHaveLayers, static (ctx, ct) => Parsing.LayersWithoutNetwork.Check(ctx, ct))
+            .Where(static d => d is not null)
+            .WithTrackingName(Steps.LayersWithoutNetwork);
+        context.RegisterSourceOutput(withoutNetwork, static (spc, diagnostic) => spc.ReportDiagnostic(DiagnosticDescriptors.ToDiagnostic(diagnostic!)));
+
         context.RegisterSourceOutput(plans, static (spc, result) =>
         {
             foreach (DiagnosticInfo diagnostic in result.Diagnostics)
@@ -47,16 +56,22 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             if (result.Plan is not { } plan)
                 return;
             string source;
+            List<DiagnosticInfo> clashes;
             try
             {
                 source = NetworkEmitter.Emit(plan);
+                clashes = MemberClashes.Find(plan, source);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, plan.ClassName, e.GetType().Name + ": " + e.Message.TrimEnd('.')));
+                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, plan.Location?.ToLocation() ?? Location.None, plan.ClassName, e.GetType().Name + ": " + e.Message.TrimEnd('.')));
                 return;
             }
-            spc.AddSource(NetworkEmitter.HintName(plan), SourceText.From(source, System.Text.Encoding.UTF8));
+            // A clash would be a compiler error inside the generated file: report it at the user's member instead.
+            foreach (DiagnosticInfo clash in clashes)
+                spc.ReportDiagnostic(DiagnosticDescriptors.ToDiagnostic(clash));
+            if (clashes.Count == 0)
+                spc.AddSource(NetworkEmitter.HintName(plan), SourceText.From(source, System.Text.Encoding.UTF8));
         });
     }
 

@@ -44,11 +44,29 @@ public class DiagnosticTests
         { "SN0007", "[Network] [Input(2)] [SaveAs(\"a b\")] [Dense(3)] public partial class N;", "SaveAs(\"a b\")", "letters, digits and '_'" },
         { "SN0008", "[Network] [Input(2)] public partial class N;", "Input(2)", "add at least one [Dense(units)]" },
         { "SN0009", "[Network] [Input(2)] public partial class N; [Dense(3)] public partial class N;", "Dense(3)", "different partial declaration" },
-        { "SN0010", "[Network] [Input(100000)] [Dense(100000)] public partial class N;", "Dense(100000)", "at most 268435456" },
-        { "SN0011", "[Network] [Input(2)] [Dense(3)] public partial class N<T>;", "N", "is generic" },
+        { "SN0010", "[Network] [Input(100000)] [Dense(100000)] public partial class N;", "Dense(100000)", "needs 10000100000 parameters; at most 268435456" },
+        { "SN0010", "[Network] [Input(2)] [Dense(2)] [Maxout(1073741824)] public partial class N;", "Dense(2)", "needs 2147483648 values per sample in this layer" },
+        { "SN0010", "[Network] [Input(2)] [Dense(65536)] [Maxout(65536)] public partial class N;", "Dense(65536)", "needs 4294967296 values per sample" },
+        { "SN0010", "[Network] [Input(2147483647)] [Dense(1)] public partial class N;", "Input(2147483647)", "needs 2147483647 input values per sample" },
+        { "SN0011", "[Network] [Input(2)] [Dense(3)] public partial class N<T>;", "N", "'N<T>' has type parameters" },
+        { "SN0011", "public partial class Outer<T> { [Network] [Input(2)] [Dense(3)] public partial class N; }", "N", "nested in generic type 'Outer<T>'" },
         { "SN0012", "[Network] [Input(2)] [SaveAs(\"x\")] [Dense(2)] [Add(\"y\")] public partial class N;", "Add(\"y\")", "names saved above it: x" },
+        { "SN0012", "[Network] [Input(2)] [Dense(2)] [Add(\"y\")] public partial class N;", "Add(\"y\")", "names saved above it: none" },
         { "SN0013", "[Network] [Input(2)] [SaveAs(\"x\")] [Dense(3)] [Add(\"x\")] public partial class N;", "Add(\"x\")", "adds an output of 2 features to one of 3" },
         { "SN0014", "[Network] [Input(2)] [SaveAs(\"x\")] [Dense(2)] [SaveAs(\"x\")] [Add(\"x\")] public partial class N;", "SaveAs(\"x\")", "saved above it already" },
+        { "SN0015", "[Network] [Input(2)] [Dense(3)] public partial record N;", "N", "'N' is a record; a network must be a non-static, non-abstract class" },
+        { "SN0015", "[Network] [Input(2)] [Dense(3)] public partial struct N;", "N", "is a struct" },
+        { "SN0015", "[Network] [Input(2)] [Dense(3)] public partial record struct N;", "N", "is a record struct" },
+        { "SN0015", "[Network] [Input(2)] [Dense(3)] public static partial class N;", "N", "is static" },
+        { "SN0015", "[Network] [Input(2)] [Dense(3)] public abstract partial class N;", "N", "is abstract" },
+        { "SN0015", "public class B { public B(int x) { } } [Network] [Input(2)] [Dense(3)] public partial class N : B;", "N", "derived from 'Demo.B', which has no constructor it can call without arguments" },
+        { "SN0016", "[Network] [Input(2)] [Dense(3)] public partial class N { public void Predict(System.ReadOnlySpan<float> x, System.Span<float> y) { } }", "Predict", "declares a method 'Predict(global::System.ReadOnlySpan<float>, global::System.Span<float>)', which the generator also writes" },
+        { "SN0016", "[Network] [Input(2)] [Dense(3)] public partial class N { public N(int a, int b) { } }", "N", "declares a constructor (int, int)" },
+        { "SN0016", "[Network(Loss = Loss.MeanSquaredError)] [Input(2)] [Dense(3)] public partial class N { public N(N other, int stream) { } }", "N", "declares a constructor (global::Demo.N, int)" },
+        { "SN0016", "[Network] [Input(2)] [Dense(3)] public partial class N { const int InputSize = 2; }", "InputSize", "declares a constant 'InputSize'" },
+        { "SN0016", "[Network] [Input(2)] [Dense(3)] public partial class N { private float[] _parameters = []; }", "_parameters", "declares a field '_parameters'" },
+        { "SN0016", "[Network] [Input(2)] [Dense(3)] public partial class N { public int Dense1Weights => 1; }", "Dense1Weights", "declares a property 'Dense1Weights'" },
+        { "SN0016", "public class B { public int Parameters => 1; } [Network] [Input(2)] [Dense(3)] public partial class N : B;", "N", "inherits from 'Demo.B' a property 'Parameters'" },
     };
 
     [Theory]
@@ -62,6 +80,63 @@ public class DiagnosticTests
         Assert.Equal(at, source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length));
         Assert.Contains(fragment, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Empty(run.GeneratedSources);
+    }
+
+    public static TheoryData<string> Clean() => new()
+    {
+        "[Network] [Input(2)] [Dense(3)] public partial class @event;",
+        "namespace @class { [Network] [Input(2)] [Dense(3)] public partial class @record; }",
+        "[Network(Loss = Loss.MeanSquaredError)] [Input(2)] [Dense(3)] [LeakyReLU(0.1)] [Dropout(0.5)] [Dense(1)] public partial class N;",
+        "[Network(Loss = Loss.MeanSquaredError)] [Input(2)] [Dense(3, InitScale = 0.5, Init = Init.Normal, BiasInit = 0.1)] [BatchNorm(Momentum = 0.2, Epsilon = 1e-3)] [PReLU(InitialSlope = 0.1)] [Dense(1)] public partial class N;",
+        "public partial record Holder { [Network] [Input(2)] [Dense(3)] public sealed partial class N; }",
+        "public class B { protected B() { } public void Train() { } } [Network] [Input(2)] [Dense(3)] public partial class N : B;",
+        "[Network] [Input(2)] [Dense(3)] public partial class N { public void Predict(float[] x) { } public N(string name) : this() { } }",
+        "[Network] [Input(4)] [Dense(1000)] [Dense(20000)] public partial class BigActivations;",
+    };
+
+    [Theory]
+    [MemberData(nameof(Clean))]
+    public void Valid_declarations_compile_without_a_warning(string body)
+    {
+        var (run, compile) = GeneratorHarness.Run("using StaticNets;\n" + (body.StartsWith("namespace", StringComparison.Ordinal) ? "" : "namespace Demo;\n") + body);
+        Assert.Empty(run.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.Empty(compile);
+        Assert.Single(run.GeneratedSources);
+    }
+
+    [Fact]
+    public void Layer_attributes_without_Network_get_a_warning_at_the_first_one()
+    {
+        const string source = "using StaticNets;\nnamespace Demo;\n[Input(2)] [Dense(3)] [ReLU] public partial class N;";
+        var (run, _) = GeneratorHarness.Run(source);
+        Diagnostic d = Assert.Single(run.Diagnostics);
+        Assert.Equal(("SN0017", DiagnosticSeverity.Warning), (d.Id, d.Severity));
+        Assert.Equal("Input(2)", source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length));
+        Assert.Contains("no [Network], so no network is generated", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(GeneratorHarness.Run("using StaticNets; public partial class Plain { }").Run.Diagnostics);
+    }
+
+    [Fact]
+    public void A_bias_before_BatchNorm_gets_an_info_and_only_then()
+    {
+        const string source = "using StaticNets;\nnamespace Demo;\n[Network(Loss = Loss.MeanSquaredError)] [Input(2)] [Dense(4)] [BatchNorm] [Dense(3, Bias = false)] [BatchNorm] [Dense(2)] [ReLU] [BatchNorm] [Dense(1)] public partial class N;";
+        var (run, compile) = GeneratorHarness.Run(source);
+        Diagnostic d = Assert.Single(run.Diagnostics);
+        Assert.Equal(("SN0018", DiagnosticSeverity.Info), (d.Id, d.Severity));
+        Assert.Equal("Dense(4)", source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length));
+        Assert.Contains("declare it with Bias = false", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(compile);
+    }
+
+    [Fact]
+    public void An_attribute_whose_arguments_do_not_bind_is_left_to_the_compiler()
+    {
+        const string source = "using StaticNets;\nnamespace Demo;\n[Network] [Input(2)] [Dense(3)] [Dropout(\"half\")] public partial class N;";
+        var (run, compile) = GeneratorHarness.Run(source);
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.GeneratedSources);
+        Diagnostic error = Assert.Single(compile, c => c.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("CS1503", error.Id);
     }
 
     [Fact]
@@ -86,7 +161,7 @@ public class DiagnosticTests
     {
         var ids = typeof(Diagnostics.DiagnosticDescriptors).GetFields(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public)
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToHashSet();
-        var tested = Cases().Select(c => (string)c[0]).Append("SN9999").ToHashSet();
+        var tested = Cases().Select(c => (string)c[0]).Concat(["SN0017", "SN0018", "SN9999"]).ToHashSet();
         Assert.Equal(ids.Order(), tested.Order());
         string notes = File.ReadAllText(RepositoryPaths.Combine("generator/StaticNets.Generator/AnalyzerReleases.Unshipped.md"));
         Assert.All(ids, id => Assert.Contains(id + " |", notes));

@@ -43,6 +43,22 @@ public class NormalizationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_bias_of_a_Dense_right_before_BatchNorm_gets_an_exact_zero_gradient()
+    {
+        // BatchNorm subtracts the batch mean, so such a bias has no effect in training: its gradient is 0, not the
+        // rounding noise of a sum that cancels (which Adam would turn into steps of about lr, drifting the running mean).
+        var net = new BatchNormNet(seed: 2, maxBatchSize: 16);
+        net.ComputeGradients(TestData.Normal(16 * BatchNormNet.InputSize, new Rng(1)), TestData.Normal(16 * BatchNormNet.OutputSize, new Rng(2)), 16);
+        ReadOnlySpan<float> g = net.Gradients;
+        foreach (ParameterTensor t in net.ParameterTensors)
+        {
+            float largest = Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(g.Slice(t.Offset, t.Length)));
+            if (t.Name is "dense1.bias" or "dense2.bias") Assert.Equal(0f, largest);
+            else Assert.True(largest > 0f, $"{t.Name} got no gradient");
+        }
+    }
+
+    [Fact]
     public void BatchNorm_training_needs_two_samples()
     {
         var net = new BatchNormNet(seed: 1);

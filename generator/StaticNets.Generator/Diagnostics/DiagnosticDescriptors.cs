@@ -61,7 +61,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor GenericNetwork = new(
         "SN0011", "Generic network class",
-        "Network class '{0}' is generic; networks must be non-generic classes (their sizes are fixed at compile time)",
+        "Network class '{0}' cannot be generic: {1}; a network's sizes are fixed at compile time, so declare it as a non-generic class outside generic types",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor UnknownSkipName = new(
@@ -79,6 +79,26 @@ internal static class DiagnosticDescriptors
         "[SaveAs(\"{0}\")] uses a name saved above it already; give each saved output its own name",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor NotAPlainClass = new(
+        "SN0015", "Network type is not a plain class",
+        "Network '{0}' is {1}; a network must be a non-static, non-abstract class such as 'public partial class {0}'",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MemberClash = new(
+        "SN0016", "Member clashes with a generated member",
+        "Network '{0}' {1} {2}, which the generator also writes for a network; rename it",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayersWithoutNetwork = new(
+        "SN0017", "Layer attributes without [Network]",
+        "'{0}' has layer attributes such as [{1}] but no [Network], so no network is generated for it; add [Network] (with a Loss to train it)",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = new(
+        "SN0018", "Dense bias has no effect before BatchNorm",
+        "[{0}] is directly followed by [BatchNorm], which subtracts the batch mean: its bias cannot change the output in training and its gradient is 0; declare it with Bias = false",
+        Category, DiagnosticSeverity.Info, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         "SN9999", "StaticNets generator failed",
         "The StaticNets generator failed on '{0}': {1}. Please report this with the network's attributes.",
@@ -88,7 +108,7 @@ internal static class DiagnosticDescriptors
     {
         MissingInput, NonPositiveSize, ClassNotPartial, ContainingTypeNotPartial, LossDoesNotFitOutput, LayerOutOfPlace,
         InvalidArgument, NoLayers, LayersSplitAcrossDeclarations, NetworkTooLarge, GenericNetwork, UnknownSkipName, SkipShapeMismatch,
-        DuplicateSkipName, InternalError,
+        DuplicateSkipName, NotAPlainClass, MemberClash, LayersWithoutNetwork, BiasBeforeBatchNorm, InternalError,
     }.ToDictionary(d => d.Id);
 
     public static Diagnostic ToDiagnostic(Model.DiagnosticInfo info) =>

@@ -20,7 +20,7 @@ internal static class NetworkEmitter
 
         bool trainable = plan.Loss != LossKind.None;
         string contract = (trainable ? "global::StaticNets.ITrainableNetwork" : "global::StaticNets.INetwork") + ", global::StaticNets.IInferenceSource";
-        w.Open($"partial class {plan.ClassName} : {contract}");
+        w.Open($"partial class {plan.ClassIdentifier} : {contract}");
         var layout = new WorkspaceLayout(plan);
         ParameterEmitter.Emit(w, layout);
         InferenceEmitter.Emit(w, layout);
@@ -37,6 +37,6 @@ internal static class NetworkEmitter
     {
         string prefix = plan.Namespace is null ? "" : plan.Namespace + ".";
         foreach (ContainingType outer in plan.ContainingTypes) prefix += outer.Name + ".";
-        return prefix + plan.ClassName + ".g.cs";
+        return (prefix + plan.ClassName).Replace("@", "") + ".g.cs";
     }
 }

@@ -175,7 +175,7 @@ internal static class ParameterEmitter
         w.Line("/// <summary>Creates the network with freshly initialized parameters.</summary>");
         w.Line("/// <param name=\"seed\">Fixes the initial parameters and every later random choice (dropout masks).</param>");
         w.Line("/// <param name=\"maxBatchSize\">The largest batch that <c>PredictBatch</c> and training will be given.</param>");
-        w.Open($"public {plan.ClassName}(int seed = 0, int maxBatchSize = 256)");
+        w.Open($"public {plan.ClassIdentifier}(int seed = 0, int maxBatchSize = 256)");
         w.Line($"if (maxBatchSize < 1 || (long)maxBatchSize * {layout.MaxWidth} > global::System.Array.MaxLength)");
         w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize, \"maxBatchSize must be at least 1 and small enough for maxBatchSize × {layout.MaxWidth} floats to fit in an array.\");");
         w.Line("MaxBatchSize = maxBatchSize;");
@@ -214,11 +214,11 @@ internal static class ParameterEmitter
         w.Line("/// through either network's views reach both, and their inference copies follow both) and has its own copy of");
         w.Line("/// the state, its own workspace, gradients and random stream.");
         w.Line("/// </summary>");
-        w.Line($"public {plan.ClassName} CreateReplica(int stream) => new(this, stream);");
+        w.Line($"public {plan.ClassIdentifier} CreateReplica(int stream) => new(this, stream);");
         w.Line();
         w.Line("// The parameter block allocated and initialized by the chained constructor is dropped; initializing it still");
         w.Line("// draws from the replica's random stream, which keeps each replica's dropout masks as they were.");
-        w.Open($"private {plan.ClassName}({plan.ClassName} master, int stream) : this(unchecked(master._seed * 7919 + stream + 1), master.MaxBatchSize)");
+        w.Open($"private {plan.ClassIdentifier}({plan.ClassIdentifier} master, int stream) : this(unchecked(master._seed * 7919 + stream + 1), master.MaxBatchSize)");
         w.Line("_parameters = master._parameters;");
         w.Line("_guard = master._guard;");
         w.Line($"{Names.Rows("master._state", "StateCount")}.CopyTo(_state);");

@@ -153,7 +153,9 @@ internal static class TrainingEmitter
             switch (op)
             {
                 case DenseOp dense:
-                    w.Line($"{Names.Kernels}.DenseKernels.BackwardParameters({dz}, {Input(op)}, {Names.Weights(dense, "g")}, {Names.Bias(dense, "g")}, batch, {dense.InputSize}, {dense.Rows}, accumulate: false);");
+                    w.Line($"{Names.Kernels}.DenseKernels.BackwardParameters({dz}, {Input(op)}, {Names.Weights(dense, "g")}, {(dense.BiasCancelled ? "default" : Names.Bias(dense, "g"))}, batch, {dense.InputSize}, {dense.Rows}, accumulate: false);");
+                    if (dense.BiasCancelled)
+                        w.Line($"{Names.Bias(dense, "g")}.Clear(); // the BatchNorm after it subtracts the bias again: its gradient is exactly 0");
                     if (first) w.Open("if (!inputGradients.IsEmpty)");
                     w.Line($"{Names.Kernels}.DenseKernels.BackwardInput({dz}, {Names.Weights(dense, "p")}, {target}, batch, {dense.InputSize}, {dense.Rows});");
                     break;

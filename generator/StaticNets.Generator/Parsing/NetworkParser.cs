@@ -13,11 +13,15 @@ namespace StaticNets.Generator.Parsing;
 
 /// <summary>
 /// Reads a [Network] class into a <see cref="NetworkSpec"/>: attribute values and locations as plain
-/// data, in source order. Only checks that need symbols or syntax happen here; the rest is planning.
+/// data, in source order, and the members the class already has. Only checks that need symbols or syntax
+/// happen here; the rest is planning.
 /// </summary>
 internal static class NetworkParser
 {
-    private const string AttributeNamespace = "StaticNets";
+    internal const string AttributeNamespace = "StaticNets";
+
+    private static readonly SymbolDisplayFormat CodeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted);
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -26,10 +30,10 @@ internal static class NetworkParser
         var diagnostics = new List<DiagnosticInfo>();
         LocationInfo? classLocation = LocationInfo.From(node.Identifier.GetLocation());
 
+        CheckShape(symbol, node, context.SemanticModel.Compilation, classLocation, diagnostics);
         if (!node.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNotPartial, classLocation, symbol.Name));
-        if (symbol.IsGenericType)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericNetwork, classLocation, symbol.Name));
+        CheckGeneric(symbol, classLocation, diagnostics);
 
         var containing = new List<ContainingType>();
         for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
@@ -40,7 +44,7 @@ internal static class NetworkParser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContainingTypeNotPartial,
                     LocationInfo.From(declarations.FirstOrDefault()?.Identifier.GetLocation()) ?? classLocation, outer.Name, symbol.Name));
             }
-            containing.Insert(0, new ContainingType(Keyword(declarations.FirstOrDefault()), outer.Name));
+            containing.Insert(0, new ContainingType(Keyword(declarations.FirstOrDefault()), Identifier(outer.Name)));
         }
 
         if (diagnostics.Count > 0)
@@ -54,6 +58,7 @@ internal static class NetworkParser
         }
 
         var layers = new List<LayerSpec>();
+        bool unreadable = false;
         foreach (AttributeData attribute in symbol.GetAttributes())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -66,15 +71,115 @@ internal static class NetworkParser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersSplitAcrossDeclarations, location, kind, symbol.Name));
                 continue;
             }
+            // The compiler reports an attribute whose arguments do not bind; its values are unknown, so no network is
+            // built (and nothing more is said about it).
+            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)
+                || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
+            {
+                unreadable = true;
+                continue;
+            }
             layers.Add(ReadLayer(kind, attribute, location));
         }
+        if (unreadable)
+            return new ParseResult(null, diagnostics.ToEquatableArray());
 
-        string? ns = symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString();
-        var spec = new NetworkSpec(ns, symbol.Name, containing.ToEquatableArray(), loss, layers.ToEquatableArray(), classLocation);
+        string? ns = symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString(CodeFormat);
+        var spec = new NetworkSpec(ns, symbol.Name, containing.ToEquatableArray(), loss, layers.ToEquatableArray(),
+            Members(symbol, cancellationToken).ToEquatableArray(), classLocation);
         return new ParseResult(spec, diagnostics.ToEquatableArray());
     }
 
-    private static bool TryGetLayerKind(AttributeData attribute, out LayerKind kind)
+    /// <summary>A name as code writes it: '@' before a keyword.</summary>
+    public static string Identifier(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+    // A network is a class the generated partial can complete: not a record, struct or interface, not static or
+    // abstract (it is instantiated), and with a base class whose constructor it can call without arguments.
+    private static void CheckShape(INamedTypeSymbol symbol, TypeDeclarationSyntax node, Compilation compilation, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        string? problem = node switch
+        {
+            RecordDeclarationSyntax r when r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "a record struct",
+            RecordDeclarationSyntax => "a record",
+            StructDeclarationSyntax => "a struct",
+            InterfaceDeclarationSyntax => "an interface",
+            _ when symbol.IsStatic => "static",
+            _ when symbol.IsAbstract => "abstract",
+            _ => null,
+        };
+        if (problem is null && symbol.BaseType is { SpecialType: not SpecialType.System_Object } baseType
+            && !baseType.InstanceConstructors.Any(c => c.Parameters.All(p => p.IsOptional || p.IsParams) && compilation.IsSymbolAccessibleWithin(c, symbol)))
+            problem = $"derived from '{baseType.ToDisplayString()}', which has no constructor it can call without arguments";
+        if (problem is not null)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotAPlainClass, location, symbol.Name, problem));
+    }
+
+    private static void CheckGeneric(INamedTypeSymbol symbol, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        if (symbol.TypeParameters.Length > 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericNetwork, location, symbol.Name,
+                $"'{symbol.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}' has type parameters"));
+            return;
+        }
+        for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (outer.TypeParameters.Length > 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericNetwork, location, symbol.Name,
+                    $"it is nested in generic type '{outer.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'"));
+                return;
+            }
+        }
+    }
+
+    // What the class has before generation: its own members (from every partial declaration) and what it inherits.
+    private static List<MemberSignature> Members(INamedTypeSymbol symbol, CancellationToken cancellationToken)
+    {
+        var members = new List<MemberSignature>();
+        foreach (ISymbol member in symbol.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (member.IsImplicitlyDeclared) continue;
+            members.Add(Signature(member, null, LocationInfo.From(member.Locations.FirstOrDefault())));
+        }
+        for (INamedTypeSymbol? type = symbol.BaseType; type is { SpecialType: not SpecialType.System_Object }; type = type.BaseType)
+        {
+            foreach (ISymbol member in type.GetMembers())
+            {
+                if (member.IsImplicitlyDeclared || member.DeclaredAccessibility == Accessibility.Private || member is IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor })
+                    continue;
+                members.Add(Signature(member, type.ToDisplayString(), null));
+            }
+        }
+        return members;
+    }
+
+    private static MemberSignature Signature(ISymbol member, string? inheritedFrom, LocationInfo? location)
+    {
+        string? parameters = member is IMethodSymbol method
+            ? string.Join(", ", method.Parameters.Select(p => (p.RefKind == RefKind.None ? "" : p.RefKind.ToString().ToLowerInvariant() + " ") + p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)))
+            : null;
+        string name = member is IMethodSymbol { MethodKind: MethodKind.Constructor } ? ".ctor" : member.Name;
+        string description = member is IMethodSymbol { MethodKind: MethodKind.Constructor }
+            ? $"a constructor ({parameters})"
+            : $"{Kind(member)} '{member.Name}{(parameters is null ? "" : $"({parameters})")}'";
+        return new MemberSignature(name, parameters, description, inheritedFrom, location);
+    }
+
+    private static string Kind(ISymbol member) => member switch
+    {
+        IMethodSymbol => "a method",
+        IPropertySymbol => "a property",
+        IFieldSymbol { IsConst: true } => "a constant",
+        IFieldSymbol => "a field",
+        IEventSymbol => "an event",
+        INamedTypeSymbol => "a nested type",
+        _ => "a member",
+    };
+
+    internal static bool TryGetLayerKind(AttributeData attribute, out LayerKind kind)
     {
         kind = default;
         INamedTypeSymbol? type = attribute.AttributeClass;

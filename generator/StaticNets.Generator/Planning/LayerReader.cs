@@ -77,7 +77,8 @@ internal sealed class LayerReader(int inputSize, List<DiagnosticInfo> diagnostic
                 if (!CheckName(layer)) return;
                 if (!_saved.TryGetValue(layer.Name!, out var saved))
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownSkipName, layer.Location, layer.Name!, string.Join(", ", _saved.Keys.OrderBy(k => k, System.StringComparer.Ordinal))));
+                    string names = _saved.Count == 0 ? "none" : string.Join(", ", _saved.Keys.OrderBy(k => k, System.StringComparer.Ordinal));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownSkipName, layer.Location, layer.Name!, names));
                     return;
                 }
                 if (saved.Width != Width)

@@ -29,8 +29,13 @@ internal abstract record OpPlan(int Index, int InputSize, int OutputSize)
 /// padded bias); a small one (<see cref="DenseShapes.PacksForInference"/>) runs unrolled from a plain copy at
 /// <see cref="CopyOffset"/> (weights, then bias), or, when a BatchNorm folds into it, from the BatchNorm's folded copy.
 /// </summary>
+/// <remarks>
+/// <see cref="BiasCancelled"/>: a BatchNorm follows directly and nothing else reads the product, so in training the
+/// bias is subtracted again with the batch mean: its gradient is exactly 0, and backward writes 0 instead of the
+/// rounding noise of a sum that cancels.
+/// </remarks>
 internal sealed record DenseOp(int Index, int InputSize, int Units, int Number, ActivationPlan Fused, bool HasBias, int WeightOffset, int BiasOffset,
-    InitKind Init, float InitScale, float BiasInit, float NegativeSlope, int PackedOffset, int CopyOffset) : OpPlan(Index, InputSize, Units)
+    InitKind Init, float InitScale, float BiasInit, float NegativeSlope, int PackedOffset, int CopyOffset, bool BiasCancelled) : OpPlan(Index, InputSize, Units)
 {
     public override ActivationPlan Activation => Fused;
     public int Rows => Units * Fused.Pieces;
@@ -107,7 +112,13 @@ internal sealed record NetworkPlan(
     int StateCount,
     int InferenceCount,
     string Architecture,
-    EquatableArray<OpPlan> Ops);
+    EquatableArray<OpPlan> Ops,
+    EquatableArray<MemberSignature> Members,
+    LocationInfo? Location)
+{
+    /// <summary>The class's name as code writes it (keywords escaped with '@').</summary>
+    public string ClassIdentifier => Parsing.NetworkParser.Identifier(ClassName);
+}
 
 /// <summary>What the plan stage hands on: a plan when the network is valid, and diagnostics.</summary>
 internal sealed record PlanResult(NetworkPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);

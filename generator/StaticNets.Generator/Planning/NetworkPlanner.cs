@@ -50,6 +50,8 @@ internal static class NetworkPlanner
             return new PlanResult(null, diagnostics.ToEquatableArray());
         }
         if (diagnostics.Count == 0)
+            CheckSizes(spec, layers[inputIndex], reader.Ops, diagnostics);
+        if (diagnostics.Count == 0)
             CheckLoss(spec, reader.Ops[reader.Ops.Count - 1], diagnostics);
         if (diagnostics.Count > 0)
             return new PlanResult(null, diagnostics.ToEquatableArray());
@@ -60,16 +62,51 @@ internal static class NetworkPlanner
         {
             OpBuilder builder = reader.Ops[i];
             ops.Add(builder.Build(i + 1, reader.Ops, reader.SavedSources, layout));
-            if (layout.Parameters > MaxParameters || layout.Inference > MaxParameters)
+            if (layout.Inference > MaxParameters)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkTooLarge, builder.Layer.Location, spec.ClassName, "more than " + MaxParameters, "parameters", MaxParameters));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkTooLarge, builder.Layer.Location, spec.ClassName, layout.Inference, "values in its inference copy", MaxParameters));
                 return new PlanResult(null, diagnostics.ToEquatableArray());
             }
         }
 
+        foreach (DenseOp dense in ops.OfType<DenseOp>().Where(d => d.BiasCancelled))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BiasBeforeBatchNorm, reader.Ops[dense.Index - 1].Layer.Location, OpBuilder.AttributeText(reader.Ops[dense.Index - 1].Layer)));
         var network = new NetworkPlan(spec.Namespace, spec.ClassName, spec.ContainingTypes, spec.Loss, inputSize, ops[ops.Count - 1].OutputSize,
-            (int)layout.Parameters, (int)layout.State, (int)layout.Inference, Architecture(inputSize, reader.Tokens, spec.Loss), ops.ToEquatableArray());
+            (int)layout.Parameters, (int)layout.State, (int)layout.Inference, Architecture(inputSize, reader.Tokens, spec.Loss), ops.ToEquatableArray(),
+            spec.Members, spec.Location);
         return new PlanResult(network, diagnostics.ToEquatableArray());
+    }
+
+    // Sizes in arbitrary precision before any op is built, so no product of attribute values can overflow: the values
+    // per sample of every layer, and the parameters of the whole network (reported whole, at the layer that crosses).
+    private static void CheckSizes(NetworkSpec spec, LayerSpec input, List<OpBuilder> ops, List<DiagnosticInfo> diagnostics)
+    {
+        System.Numerics.BigInteger total = 0;
+        LocationInfo? crossing = null;
+        if (input.Size > MaxParameters)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkTooLarge, input.Location, spec.ClassName, input.Size, "input values per sample", MaxParameters));
+            return;
+        }
+        foreach (OpBuilder op in ops)
+        {
+            System.Numerics.BigInteger width = op.Layer.Kind == LayerKind.Dense ? (System.Numerics.BigInteger)op.Layer.Size * op.Activation().Pieces : op.InputWidth;
+            if (width > MaxParameters)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkTooLarge, op.Layer.Location, spec.ClassName, width, "values per sample in this layer", MaxParameters));
+                return;
+            }
+            total += op.Layer.Kind switch
+            {
+                LayerKind.Dense => width * op.InputWidth + (op.Layer.Bias ? width : 0),
+                LayerKind.BatchNorm or LayerKind.LayerNorm => 2 * width,
+                LayerKind.PReLU => width,
+                _ => 0,
+            };
+            if (total > MaxParameters && crossing is null) crossing = op.Layer.Location;
+        }
+        if (crossing is not null)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkTooLarge, crossing, spec.ClassName, total, "parameters", MaxParameters));
     }
 
     private static void CheckLoss(NetworkSpec spec, OpBuilder last, List<DiagnosticInfo> diagnostics)

@@ -31,6 +31,9 @@ internal sealed class OpBuilder(LayerSpec layer, int inputWidth, int source = -1
         _ => Layer.Kind.ToString(),
     };
 
+    /// <summary>How a layer's attribute reads in a message: "Dense(256)".</summary>
+    public static string AttributeText(LayerSpec layer) => layer.Kind == LayerKind.Dense ? $"Dense({layer.Size})" : layer.Kind.ToString();
+
     public static string ActivationToken(LayerSpec a) => a.Kind switch
     {
         LayerKind.LeakyReLU or LayerKind.ELU or LayerKind.Swish or LayerKind.Softplus => $"{a.Kind}({Format.Float(a.Value)})",
@@ -67,13 +70,14 @@ internal sealed class OpBuilder(LayerSpec layer, int inputWidth, int source = -1
                 int bias = Layer.Bias ? layout.TakeParameters(rows) : -1;
                 ActivationPlan effective = EffectiveActivation(index, all);
                 float slope = effective.Kind == ActivationKind.LeakyReLU ? effective.Value : 0f;
+                bool batchNormNext = BatchNormFoldsInto(index, all, savedSources);
                 int packed = -1, copy = -1;
                 if (DenseShapes.PacksForInference(rows))
                     packed = layout.TakeInference(DenseShapes.PackedCount(n, rows));
-                else if (!BatchNormFoldsInto(index, all, savedSources))
+                else if (!batchNormNext)
                     copy = layout.TakeInference((long)rows * n + (Layer.Bias ? rows : 0));
                 return new DenseOp(index, n, Layer.Size, number, activation, Layer.Bias, weights, bias,
-                    ResolveInit(Layer.Init, effective.Kind), Layer.InitScale, Layer.BiasInit, slope, packed, copy);
+                    ResolveInit(Layer.Init, effective.Kind), Layer.InitScale, Layer.BiasInit, slope, packed, copy, Layer.Bias && batchNormNext);
             }
             case LayerKind.BatchNorm:
             {

@@ -6,18 +6,18 @@ public sealed class ReLUAttribute : Attribute;
 
 /// <summary>x for x &gt; 0, alpha·x otherwise.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class LeakyReLUAttribute(float alpha = 0.01f) : Attribute
+public sealed class LeakyReLUAttribute(double alpha = 0.01) : Attribute
 {
     /// <summary>Slope for negative inputs, in [0, 1).</summary>
-    public float Alpha { get; } = alpha;
+    public double Alpha { get; } = alpha;
 }
 
 /// <summary>x for x &gt; 0, alpha·(eˣ − 1) otherwise.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class ELUAttribute(float alpha = 1f) : Attribute
+public sealed class ELUAttribute(double alpha = 1) : Attribute
 {
     /// <summary>Saturation value for negative inputs (positive).</summary>
-    public float Alpha { get; } = alpha;
+    public double Alpha { get; } = alpha;
 }
 
 /// <summary>Self-normalizing ELU: λ·ELU(x, α) with the paper's λ ≈ 1.0507 and α ≈ 1.6733.</summary>
@@ -42,18 +42,18 @@ public sealed class GELUAttribute : Attribute
 
 /// <summary>x·sigmoid(beta·x); with beta = 1 this is SiLU.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class SwishAttribute(float beta = 1f) : Attribute
+public sealed class SwishAttribute(double beta = 1) : Attribute
 {
     /// <summary>Sharpness (positive); 1 gives SiLU.</summary>
-    public float Beta { get; } = beta;
+    public double Beta { get; } = beta;
 }
 
 /// <summary>log(1 + e^(beta·x)) / beta, computed without overflow.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class SoftplusAttribute(float beta = 1f) : Attribute
+public sealed class SoftplusAttribute(double beta = 1) : Attribute
 {
     /// <summary>Sharpness (positive).</summary>
-    public float Beta { get; } = beta;
+    public double Beta { get; } = beta;
 }
 
 /// <summary>

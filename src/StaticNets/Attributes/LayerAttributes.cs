@@ -26,13 +26,13 @@ public sealed class DenseAttribute(int units) : Attribute
     /// the standard deviation for <see cref="StaticNets.Init.Normal"/>, the bound a of U(-a, a) for
     /// <see cref="StaticNets.Init.Uniform"/>, the gain for <see cref="StaticNets.Init.Orthogonal"/>.
     /// </summary>
-    public float InitScale { get; set; } = float.NaN;
+    public double InitScale { get; set; } = double.NaN;
 
     /// <summary>Whether the layer has a bias.</summary>
     public bool Bias { get; set; } = true;
 
     /// <summary>Initial value of every bias.</summary>
-    public float BiasInit { get; set; }
+    public double BiasInit { get; set; }
 }
 
 /// <summary>Weight initializers. Variances follow the fan-in/fan-out formulas of their papers.</summary>

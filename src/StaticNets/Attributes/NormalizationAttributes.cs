@@ -10,10 +10,10 @@ namespace StaticNets;
 public sealed class BatchNormAttribute : Attribute
 {
     /// <summary>Weight of the newest batch in the running statistics (PyTorch's default 0.1).</summary>
-    public float Momentum { get; set; } = 0.1f;
+    public double Momentum { get; set; } = 0.1;
 
     /// <summary>Added to the variance before the square root.</summary>
-    public float Epsilon { get; set; } = 1e-5f;
+    public double Epsilon { get; set; } = 1e-5;
 }
 
 /// <summary>
@@ -24,7 +24,7 @@ public sealed class BatchNormAttribute : Attribute
 public sealed class LayerNormAttribute : Attribute
 {
     /// <summary>Added to the variance before the square root.</summary>
-    public float Epsilon { get; set; } = 1e-5f;
+    public double Epsilon { get; set; } = 1e-5;
 }
 
 /// <summary>
@@ -33,10 +33,10 @@ public sealed class LayerNormAttribute : Attribute
 /// Masks come from the network's seeded generator, so runs are reproducible.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class DropoutAttribute(float rate) : Attribute
+public sealed class DropoutAttribute(double rate) : Attribute
 {
     /// <summary>Probability of dropping a value, in [0, 1).</summary>
-    public float Rate { get; } = rate;
+    public double Rate { get; } = rate;
 }
 
 /// <summary>Parametric ReLU: x for x &gt; 0, α·x otherwise, with one learnable α per feature.</summary>
@@ -44,7 +44,7 @@ public sealed class DropoutAttribute(float rate) : Attribute
 public sealed class PReLUAttribute : Attribute
 {
     /// <summary>Initial slope of every feature (PyTorch's default 0.25).</summary>
-    public float InitialSlope { get; set; } = 0.25f;
+    public double InitialSlope { get; set; } = 0.25;
 }
 
 /// <summary>
