@@ -5,7 +5,9 @@ namespace StaticNets.Kernels;
 
 /// <summary>
 /// An elementwise activation as a struct, so kernels generic over it are specialized by the JIT
-/// and the activation is inlined into the producing layer's loop.
+/// and the activation is inlined into the producing layer's loop. Each has a scalar form and a vector form of
+/// every width with the same bits: as one vector operation where that is exact (identity and the rectifiers),
+/// otherwise the scalar form lane by lane.
 /// </summary>
 public interface IActivation
 {
@@ -14,6 +16,12 @@ public interface IActivation
 
     /// <summary>f'(z), given z and a = f(z) (whichever is cheaper to use).</summary>
     float Derivative(float z, float a);
+
+    /// <summary>f on every lane of <paramref name="z"/>.</summary>
+    internal TV Forward<TV>(TV z) where TV : struct, ISimd<TV>;
+
+    /// <summary>f' on every lane, given z and a = f(z).</summary>
+    internal TV Derivative<TV>(TV z, TV a) where TV : struct, ISimd<TV>;
 }
 
 /// <summary>f(z) = z.</summary>
@@ -24,6 +32,8 @@ public readonly struct Identity : IActivation
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Forward(float z) => z;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float z, float a) => 1f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Forward<TV>(TV z) => z;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Derivative<TV>(TV z, TV a) => TV.Broadcast(1f);
 }
 
 /// <summary>max(0, z); f'(0) = 0 as in PyTorch.</summary>
@@ -34,6 +44,9 @@ public readonly struct ReLU : IActivation
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Forward(float z) => z > 0f ? z : 0f;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float z, float a) => z > 0f ? 1f : 0f;
+    // Selects, like the scalar form: 0 rather than 0·z, and no branch to mispredict on random signs.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Forward<TV>(TV z) => TV.SelectPositive(z, z, TV.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Derivative<TV>(TV z, TV a) => TV.SelectPositive(z, TV.Broadcast(1f), TV.Zero);
 }
 
 /// <summary>z for z &gt; 0, alpha·z otherwise.</summary>
@@ -41,17 +54,20 @@ public readonly struct ReLU : IActivation
 public readonly struct LeakyReLU(float alpha) : IActivation
 {
     private readonly float _alpha = alpha;
-    internal float Alpha => _alpha;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Forward(float z) => z > 0f ? z : _alpha * z;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Derivative(float z, float a) => z > 0f ? 1f : _alpha;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Forward<TV>(TV z) => TV.SelectPositive(z, z, TV.Multiply(TV.Broadcast(_alpha), z));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Derivative<TV>(TV z, TV a) => TV.SelectPositive(z, TV.Broadcast(1f), TV.Broadcast(_alpha));
 }
 
 /// <summary>z for z &gt; 0, alpha·(eᶻ − 1) otherwise.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct ELU(float alpha) : IActivation
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Forward<TV>(TV z) => TV.ForwardLanes(z, this);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Derivative<TV>(TV z, TV a) => TV.DerivativeLanes(z, a, this);
     private readonly float _alpha = alpha;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Forward(float z) => z > 0f ? z : _alpha * ExpM1(z);
@@ -67,6 +83,8 @@ public readonly struct ELU(float alpha) : IActivation
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct SELU : IActivation
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Forward<TV>(TV z) => TV.ForwardLanes(z, this);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Derivative<TV>(TV z, TV a) => TV.DerivativeLanes(z, a, this);
     /// <summary>λ.</summary>
     public const float Scale = 1.05070098735548049342f;
     /// <summary>α.</summary>
@@ -81,6 +99,8 @@ public readonly struct SELU : IActivation
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct Sigmoid : IActivation
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Forward<TV>(TV z) => TV.ForwardLanes(z, this);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Derivative<TV>(TV z, TV a) => TV.DerivativeLanes(z, a, this);
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Forward(float z) => Logistic(z);
     /// <inheritdoc/>
@@ -101,6 +121,8 @@ public readonly struct Sigmoid : IActivation
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct Tanh : IActivation
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Forward<TV>(TV z) => TV.ForwardLanes(z, this);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Derivative<TV>(TV z, TV a) => TV.DerivativeLanes(z, a, this);
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Forward(float z) => MathF.Tanh(z);
     /// <inheritdoc/>
@@ -111,6 +133,8 @@ public readonly struct Tanh : IActivation
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct GeluErf : IActivation
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Forward<TV>(TV z) => TV.ForwardLanes(z, this);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Derivative<TV>(TV z, TV a) => TV.DerivativeLanes(z, a, this);
     private const double InvSqrt2Pi = 0.39894228040143267794;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Forward(float z) => (float)(z * SpecialFunctions.NormalCdf(z));
@@ -130,6 +154,8 @@ public readonly struct GeluErf : IActivation
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct GeluTanh : IActivation
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Forward<TV>(TV z) => TV.ForwardLanes(z, this);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Derivative<TV>(TV z, TV a) => TV.DerivativeLanes(z, a, this);
     private const float K = 0.79788456080286535588f; // √(2/π)
     private const float C = 0.044715f;
     /// <inheritdoc/>
@@ -149,6 +175,8 @@ public readonly struct GeluTanh : IActivation
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct Swish(float beta) : IActivation
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Forward<TV>(TV z) => TV.ForwardLanes(z, this);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Derivative<TV>(TV z, TV a) => TV.DerivativeLanes(z, a, this);
     private readonly float _beta = beta;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public float Forward(float z) => z * Sigmoid.Logistic(_beta * z);
@@ -165,6 +193,8 @@ public readonly struct Swish(float beta) : IActivation
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct Softplus(float beta) : IActivation
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Forward<TV>(TV z) => TV.ForwardLanes(z, this);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] TV IActivation.Derivative<TV>(TV z, TV a) => TV.DerivativeLanes(z, a, this);
     private readonly float _beta = beta;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

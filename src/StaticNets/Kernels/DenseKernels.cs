@@ -33,10 +33,12 @@ public static class DenseKernels
             if (tile.Length < TileLength(inSize, outSize)) ThrowSize(nameof(tile), tile.Length, TileLength(inSize, outSize));
             if (Vector512.IsHardwareAccelerated) ForwardTiles<TAct, Simd512>(layer, weights, batch, activation, tile);
             else if (Vector256.IsHardwareAccelerated) ForwardTiles<TAct, Simd256>(layer, weights, batch, activation, tile);
+            else if (Vector128.IsHardwareAccelerated) ForwardTiles<TAct, Simd128>(layer, weights, batch, activation, tile);
             else ForwardTiles<TAct, Scalar>(layer, weights, batch, activation, tile);
         }
         else if (Vector512.IsHardwareAccelerated && inSize >= Simd512.Count) ForwardRows<TAct, Simd512>(layer, batch, activation);
         else if (Vector256.IsHardwareAccelerated && inSize >= Simd256.Count) ForwardRows<TAct, Simd256>(layer, batch, activation);
+        else if (Vector128.IsHardwareAccelerated && inSize >= Simd128.Count) ForwardRows<TAct, Simd128>(layer, batch, activation);
         else ForwardRows<TAct, Scalar>(layer, batch, activation);
     }
 
@@ -75,44 +77,46 @@ public static class DenseKernels
         Multiply(product);
     }
 
-    /// <summary>dz = da ⊙ f'(z) elementwise.</summary>
+    /// <summary>dz = da ⊙ f'(z) elementwise (the activation's vector form in whole vectors, the same products value by value after).</summary>
     public static void ActivationBackward<TAct>(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz, TAct activation)
         where TAct : struct, IActivation
     {
         int n = dz.Length;
         if (z.Length != n || a.Length != n || da.Length != n) ThrowSize(nameof(da), da.Length, n);
         int i = 0;
-        if (Rectifiers.Is<TAct>())
-        {
-            float slope = Rectifiers.NegativeSlope(activation);
-            if (Vector512.IsHardwareAccelerated) i = RectifierBackward<Simd512>(z, da, dz, slope);
-            else if (Vector256.IsHardwareAccelerated) i = RectifierBackward<Simd256>(z, da, dz, slope);
-        }
-        for (; i < n; i++)
-            dz[i] = da[i] * activation.Derivative(z[i], a[i]);
+        if (Vector512.IsHardwareAccelerated) i = ActivationBackward<TAct, Simd512>(z, a, da, dz, activation, 0);
+        else if (Vector256.IsHardwareAccelerated) i = ActivationBackward<TAct, Simd256>(z, a, da, dz, activation, 0);
+        else if (Vector128.IsHardwareAccelerated) i = ActivationBackward<TAct, Simd128>(z, a, da, dz, activation, 0);
+        ActivationBackward<TAct, Scalar>(z, a, da, dz, activation, i);
     }
 
-    // dz = da·(z > 0 ? 1 : slope), the same products as the scalar loop; returns how many values it did (whole vectors).
-    private static int RectifierBackward<TV>(ReadOnlySpan<float> z, ReadOnlySpan<float> da, Span<float> dz, float slope) where TV : struct, ISimd<TV>
+    // From `start`, in whole vectors of TV; returns where it stopped.
+    private static int ActivationBackward<TAct, TV>(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> da, Span<float> dz, TAct activation, int start)
+        where TAct : struct, IActivation where TV : struct, ISimd<TV>
     {
-        ref float zr = ref MemoryMarshal.GetReference(z), dar = ref MemoryMarshal.GetReference(da), dzr = ref MemoryMarshal.GetReference(dz);
-        TV one = TV.Broadcast(1f), otherwise = TV.Broadcast(slope);
-        int i = 0;
+        ref float zr = ref MemoryMarshal.GetReference(z), ar = ref MemoryMarshal.GetReference(a);
+        ref float dar = ref MemoryMarshal.GetReference(da), dzr = ref MemoryMarshal.GetReference(dz);
+        int i = start;
         for (; i + TV.Count <= dz.Length; i += TV.Count)
-            TV.Store(TV.Multiply(TV.Load(ref dar, (nuint)i), TV.SelectPositive(TV.Load(ref zr, (nuint)i), one, otherwise)), ref dzr, (nuint)i);
+        {
+            nuint at = (nuint)i;
+            TV.Store(TV.Multiply(TV.Load(ref dar, at), activation.Derivative(TV.Load(ref zr, at), TV.Load(ref ar, at))), ref dzr, at);
+        }
         return i;
     }
 
     /// <summary>Dot product of two spans of equal length.</summary>
-    // Inlined into the generated unrolled products, which call it once per output: a call per output was a third
-    // of a tiny network's prediction.
+    // Inlined into the generated unrolled products, which call it once per output (for more than 16 inputs): a call per
+    // output was a third of a tiny network's prediction. The width is chosen by the hardware alone, so only one body
+    // is inlined: a choice by length too would inline all of them, and the JIT's inlining budget runs out.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         if (x.Length != y.Length) ThrowSize(nameof(y), y.Length, x.Length);
         ref float xr = ref MemoryMarshal.GetReference(x), yr = ref MemoryMarshal.GetReference(y);
-        if (Vector512.IsHardwareAccelerated && x.Length >= Simd512.Count) return Dot1x1<Simd512>(ref xr, ref yr, x.Length);
-        if (Vector256.IsHardwareAccelerated && x.Length >= Simd256.Count) return Dot1x1<Simd256>(ref xr, ref yr, x.Length);
+        if (Vector512.IsHardwareAccelerated) return Dot1x1<Simd512>(ref xr, ref yr, x.Length);
+        if (Vector256.IsHardwareAccelerated) return Dot1x1<Simd256>(ref xr, ref yr, x.Length);
+        if (Vector128.IsHardwareAccelerated) return Dot1x1<Simd128>(ref xr, ref yr, x.Length);
         return Dot1x1<Scalar>(ref xr, ref yr, x.Length);
     }
 
@@ -234,17 +238,14 @@ public static class DenseKernels
             for (int o = s < s8 ? o8 : 0; o < l.Out; o++) Finish(l, r + s, o, Unsafe.Add(ref sums, o * width + s), activation);
     }
 
-    // Finish for 8 outputs of one sample: z[at..at + 8] = sums + b, a = f(z); identity and the rectifiers as vectors,
-    // other activations value by value. Without a bias nothing is added: adding zero would turn a -0 sum into +0.
+    // Finish for 8 outputs of one sample: z[at..at + 8] = sums + b, a = f(z) through the activation's vector form.
+    // Without a bias nothing is added: adding zero would turn a -0 sum into +0.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void FinishRow<TAct>(in Layer l, Vector256<float> sums, Vector256<float> bias, nuint at, TAct activation) where TAct : struct, IActivation
     {
         Vector256<float> z = l.HasBias ? sums + bias : sums;
         if (l.KeepZ) z.StoreUnsafe(ref l.Z, at);
-        if (typeof(TAct) == typeof(Identity)) z.StoreUnsafe(ref l.A, at);
-        else if (Rectifiers.Is<TAct>()) Simd256.Store(Rectifiers.Forward<TAct, Simd256>(z, activation), ref l.A, at);
-        else
-            for (int k = 0; k < Vector256<float>.Count; k++) Unsafe.Add(ref l.A, at + (nuint)k) = activation.Forward(z.GetElement(k));
+        Simd256.Store(activation.Forward<Simd256>(z), ref l.A, at);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -286,7 +287,7 @@ public static class DenseKernels
             {
                 float xi = Unsafe.Add(ref x, r * n + i);
                 for (int o = 0; o < 4; o++)
-                    sums[r * 4 + o] = MathF.FusedMultiplyAdd(xi, Unsafe.Add(ref w, o * n + i), sums[r * 4 + o]);
+                    sums[r * 4 + o] = Scalar.MultiplyAdd(xi, Unsafe.Add(ref w, o * n + i), sums[r * 4 + o]);
             }
     }
 
@@ -310,7 +311,7 @@ public static class DenseKernels
         {
             float xi = Unsafe.Add(ref x, i);
             for (int o = 0; o < 4; o++)
-                sums[o] = MathF.FusedMultiplyAdd(xi, Unsafe.Add(ref w, o * n + i), sums[o]);
+                sums[o] = Scalar.MultiplyAdd(xi, Unsafe.Add(ref w, o * n + i), sums[o]);
         }
     }
 
@@ -329,7 +330,7 @@ public static class DenseKernels
             a0 = TV.MultiplyAdd(TV.Load(ref x, (nuint)i), TV.Load(ref w, (nuint)i), a0);
         float s = TV.Sum(TV.Add(a0, a1));
         for (; i < n; i++)
-            s = MathF.FusedMultiplyAdd(Unsafe.Add(ref x, i), Unsafe.Add(ref w, i), s);
+            s = Scalar.MultiplyAdd(Unsafe.Add(ref x, i), Unsafe.Add(ref w, i), s);
         return s;
     }
 
@@ -351,6 +352,7 @@ public static class DenseKernels
     {
         if (Vector512.IsHardwareAccelerated && p.Columns >= Simd512.Count) MultiplyRows<Simd512>(p);
         else if (Vector256.IsHardwareAccelerated && p.Columns >= Simd256.Count) MultiplyRows<Simd256>(p);
+        else if (Vector128.IsHardwareAccelerated && p.Columns >= Simd128.Count) MultiplyRows<Simd128>(p);
         else MultiplyRows<Scalar>(p);
     }
 

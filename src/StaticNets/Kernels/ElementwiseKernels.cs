@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace StaticNets.Kernels;
 
 /// <summary>PReLU, dropout and the skip-connection sum over row-major [batch, n] spans.</summary>
@@ -7,12 +10,27 @@ public static class ElementwiseKernels
     public static void PReLUForward(ReadOnlySpan<float> x, ReadOnlySpan<float> alpha, Span<float> a, int batch, int n)
     {
         Check(x.Length, a.Length, batch * n);
+        if (alpha.Length != n) throw new ArgumentException($"alpha has {alpha.Length} slopes for {n} features.", nameof(alpha));
         for (int r = 0; r < batch; r++)
-            for (int j = 0; j < n; j++)
+            VectorLoop.Run(new PReLURow(x.Slice(r * n, n), alpha, a.Slice(r * n, n)));
+    }
+
+    private readonly ref struct PReLURow(ReadOnlySpan<float> x, ReadOnlySpan<float> alpha, Span<float> a) : IVectorLoop
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x), _alpha = ref MemoryMarshal.GetReference(alpha), _a = ref MemoryMarshal.GetReference(a);
+        private readonly int _length = x.Length;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Run<TV>(int start) where TV : struct, ISimd<TV>
+        {
+            int j = start;
+            for (; j + TV.Count <= _length; j += TV.Count)
             {
-                float v = x[r * n + j];
-                a[r * n + j] = v > 0f ? v : alpha[j] * v;
+                TV v = TV.Load(ref _x, (nuint)j);
+                TV.Store(TV.SelectPositive(v, v, TV.Multiply(TV.Load(ref _alpha, (nuint)j), v)), ref _a, (nuint)j);
             }
+            return j;
+        }
     }
 
     /// <summary>dx = da where x &gt; 0, α·da otherwise; dα[j] += Σ over x ≤ 0 of da·x.</summary>
@@ -56,17 +74,34 @@ public static class ElementwiseKernels
         System.Numerics.Tensors.TensorPrimitives.Multiply(da, mask, dx);
     }
 
-    /// <summary>a = f(x + skip): a skip connection's sum with the activation that follows it.</summary>
+    /// <summary>a = f(x + skip): a skip connection's sum with the activation that follows it (z keeps the sum when not empty).</summary>
     public static void AddForward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> z, Span<float> a, TAct activation)
         where TAct : struct, IActivation
     {
         Check(x.Length, a.Length, skip.Length);
-        bool keepZ = !z.IsEmpty;
-        for (int i = 0; i < x.Length; i++)
+        if (!z.IsEmpty && z.Length != x.Length) throw new ArgumentException($"z has {z.Length} values; expected {x.Length}.", nameof(z));
+        VectorLoop.Run(new Sum<TAct>(x, skip, z, a, activation));
+    }
+
+    private readonly ref struct Sum<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> z, Span<float> a, TAct activation) : IVectorLoop
+        where TAct : struct, IActivation
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x), _skip = ref MemoryMarshal.GetReference(skip);
+        private readonly ref float _z = ref MemoryMarshal.GetReference(z), _a = ref MemoryMarshal.GetReference(a);
+        private readonly int _length = x.Length;
+        private readonly bool _keepZ = !z.IsEmpty;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Run<TV>(int start) where TV : struct, ISimd<TV>
         {
-            float v = x[i] + skip[i];
-            if (keepZ) z[i] = v;
-            a[i] = activation.Forward(v);
+            int i = start;
+            for (; i + TV.Count <= _length; i += TV.Count)
+            {
+                TV v = TV.Add(TV.Load(ref _x, (nuint)i), TV.Load(ref _skip, (nuint)i));
+                if (_keepZ) TV.Store(v, ref _z, (nuint)i);
+                TV.Store(activation.Forward(v), ref _a, (nuint)i);
+            }
+            return i;
         }
     }
 

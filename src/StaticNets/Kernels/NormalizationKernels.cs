@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace StaticNets.Kernels;
 
@@ -114,14 +116,36 @@ public static class NormalizationKernels
         }
     }
 
-    /// <summary>a = f(x·scale + shift) per feature.</summary>
+    /// <summary>a = f(x·scale + shift) per feature (a product and a sum, rounded separately).</summary>
     public static void AffineForward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> a, int batch, int n, TAct activation)
         where TAct : struct, IActivation
     {
         CheckRows(x.Length, a.Length, a.Length, batch * n);
+        if (scale.Length != n || shift.Length != n)
+            throw new ArgumentException($"scale and shift need {n} values each; got {scale.Length} and {shift.Length}.");
         for (int r = 0; r < batch; r++)
-            for (int j = 0; j < n; j++)
-                a[r * n + j] = activation.Forward(x[r * n + j] * scale[j] + shift[j]);
+            VectorLoop.Run(new AffineRow<TAct>(x.Slice(r * n, n), scale, shift, a.Slice(r * n, n), activation));
+    }
+
+    private readonly ref struct AffineRow<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> a, TAct activation) : IVectorLoop
+        where TAct : struct, IActivation
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x), _scale = ref MemoryMarshal.GetReference(scale);
+        private readonly ref float _shift = ref MemoryMarshal.GetReference(shift), _a = ref MemoryMarshal.GetReference(a);
+        private readonly int _length = x.Length;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Run<TV>(int start) where TV : struct, ISimd<TV>
+        {
+            int j = start;
+            for (; j + TV.Count <= _length; j += TV.Count)
+            {
+                nuint at = (nuint)j;
+                TV v = TV.Add(TV.Multiply(TV.Load(ref _x, at), TV.Load(ref _scale, at)), TV.Load(ref _shift, at));
+                TV.Store(activation.Forward(v), ref _a, at);
+            }
+            return j;
+        }
     }
 
     /// <summary>

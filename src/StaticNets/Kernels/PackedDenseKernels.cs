@@ -20,7 +20,7 @@ public static class PackedDenseKernels
     public const int MaxPanelWidth = 32;
 
     /// <summary>Outputs per panel on this machine: two vectors of the widest accelerated width.</summary>
-    public static int PanelWidth => Vector512.IsHardwareAccelerated ? 2 * Simd512.Count : Vector256.IsHardwareAccelerated ? 2 * Simd256.Count : 2;
+    public static int PanelWidth => 2 * Simd.Width;
 
     /// <summary>Outputs rounded up to whole panels of the widest width (the packed bias length).</summary>
     public static int PaddedOutputs(int outSize) => (outSize + MaxPanelWidth - 1) / MaxPanelWidth * MaxPanelWidth;
@@ -79,6 +79,7 @@ public static class PackedDenseKernels
         var layer = Checked(x, packedWeights, packedBias, a, batch, inSize, outSize);
         if (Vector512.IsHardwareAccelerated) ForwardRows<TAct, Simd512>(layer, batch, activation);
         else if (Vector256.IsHardwareAccelerated) ForwardRows<TAct, Simd256>(layer, batch, activation);
+        else if (Vector128.IsHardwareAccelerated) ForwardRows<TAct, Simd128>(layer, batch, activation);
         else ForwardRows<TAct, Scalar>(layer, batch, activation);
     }
 
@@ -92,6 +93,7 @@ public static class PackedDenseKernels
         var layer = Checked(x, packedWeights, packedBias, a, 1, inSize, outSize);
         if (Vector512.IsHardwareAccelerated) Row1<TAct, Simd512>(layer, 0, activation);
         else if (Vector256.IsHardwareAccelerated) Row1<TAct, Simd256>(layer, 0, activation);
+        else if (Vector128.IsHardwareAccelerated) Row1<TAct, Simd128>(layer, 0, activation);
         else Row1<TAct, Scalar>(layer, 0, activation);
     }
 
@@ -294,22 +296,16 @@ public static class PackedDenseKernels
         Store(l, r + 1, p, TV.Add(TV.Add(b00, b10), TV.Add(b20, b30)), TV.Add(TV.Add(b01, b11), TV.Add(b21, b31)), activation);
     }
 
-    // Identity and the rectifiers run on the vectors; other activations, and the partial last panel, go through a
-    // stack copy of the panel.
+    // Whole panels through the activation's vector form; the partial last panel through a stack copy, value by value.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store<TAct, TV>(in Packed l, int r, int p, TV low, TV high, TAct activation) where TAct : struct, IActivation where TV : struct, ISimd<TV>
     {
         int w = TV.Count, j = p * 2 * w, count = Math.Min(2 * w, l.Out - j);
         ref float a = ref Unsafe.Add(ref l.A, r * l.Out + j);
-        if (count == 2 * w && (typeof(TAct) == typeof(Identity) || Rectifiers.Is<TAct>()))
+        if (count == 2 * w)
         {
-            if (Rectifiers.Is<TAct>())
-            {
-                low = Rectifiers.Forward(low, activation);
-                high = Rectifiers.Forward(high, activation);
-            }
-            TV.Store(low, ref a, 0);
-            TV.Store(high, ref a, (nuint)w);
+            TV.Store(activation.Forward(low), ref a, 0);
+            TV.Store(activation.Forward(high), ref a, (nuint)w);
             return;
         }
         var panel = new Panel();

@@ -111,26 +111,30 @@ public static class GradientClipping
             Vector.Widen(vectors[k + 1], out Vector<double> l1, out Vector<double> h1);
             Vector.Widen(vectors[k + 2], out Vector<double> l2, out Vector<double> h2);
             Vector.Widen(vectors[k + 3], out Vector<double> l3, out Vector<double> h3);
-            a0 = Vector.FusedMultiplyAdd(l0, l0, a0);
-            a1 = Vector.FusedMultiplyAdd(h0, h0, a1);
-            a2 = Vector.FusedMultiplyAdd(l1, l1, a2);
-            a3 = Vector.FusedMultiplyAdd(h1, h1, a3);
-            a4 = Vector.FusedMultiplyAdd(l2, l2, a4);
-            a5 = Vector.FusedMultiplyAdd(h2, h2, a5);
-            a6 = Vector.FusedMultiplyAdd(l3, l3, a6);
-            a7 = Vector.FusedMultiplyAdd(h3, h3, a7);
+            a0 = SquareAdd(l0, a0);
+            a1 = SquareAdd(h0, a1);
+            a2 = SquareAdd(l1, a2);
+            a3 = SquareAdd(h1, a3);
+            a4 = SquareAdd(l2, a4);
+            a5 = SquareAdd(h2, a5);
+            a6 = SquareAdd(l3, a6);
+            a7 = SquareAdd(h3, a7);
         }
         for (; k < vectors.Length; k++)
         {
             Vector.Widen(vectors[k], out Vector<double> low, out Vector<double> high);
-            a0 = Vector.FusedMultiplyAdd(low, low, a0);
-            a1 = Vector.FusedMultiplyAdd(high, high, a1);
+            a0 = SquareAdd(low, a0);
+            a1 = SquareAdd(high, a1);
         }
         sum += Vector.Sum((a0 + a1) + (a2 + a3) + ((a4 + a5) + (a6 + a7)));
         foreach (float f in values[(done + vectors.Length * Vector<float>.Count)..])
             sum += (double)f * f;
         return sum;
     }
+
+    // x² + sum: fused where the hardware has it (without, a fused multiply-add is a slow software routine).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static Vector<double> SquareAdd(Vector<double> x, Vector<double> sum) => Kernels.Simd.Fused ? Vector.FusedMultiplyAdd(x, x, sum) : x * x + sum;
 
     // Whole blocks of 64 floats, each 8 converted straight from memory (no extract of the upper half).
     private static (double Sum, int Done) SumOfSquares512(ReadOnlySpan<float> values)

@@ -70,6 +70,7 @@ internal static class ElementwiseUpdate
         int i = 0;
         if (Vector512.IsHardwareAccelerated) i = update.Run<Simd512>(0, ref target);
         else if (Vector256.IsHardwareAccelerated) i = update.Run<Simd256>(0, ref target);
+        else if (Vector128.IsHardwareAccelerated) i = update.Run<Simd128>(0, ref target);
         update.Run<Scalar>(i, ref target);
         return target.AllFinite;
     }
