@@ -53,9 +53,3 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
         return options;
     }
 }
-
-/// <summary>A bad command line; a null message asks for the usage text only.</summary>
-public sealed class OptionsException(string? message) : Exception(message ?? "usage")
-{
-    public bool HelpOnly { get; } = message is null;
-}

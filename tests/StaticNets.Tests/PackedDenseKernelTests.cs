@@ -133,6 +133,28 @@ public class PackedDenseKernelTests
         }
     }
 
+    // Without AVX the one-sample kernel loads weights aligned when their address allows it (Simd128Aligned): a weights
+    // span at any other address must take the unaligned path, with the same bits, never a fault.
+    [Theory]
+    [InlineData(50, 10)]
+    [InlineData(30, 170)]
+    public void One_sample_gets_the_same_bits_from_weights_at_any_address(int inSize, int outSize)
+    {
+        var rng = new Rng(15);
+        float[] x = TestData.Normal(inSize, rng), w = TestData.Normal(outSize * inSize, rng), b = TestData.Normal(outSize, rng);
+        var (pw, pb) = Packed(w, b, null, null, inSize, outSize);
+        var expected = new float[outSize];
+        PackedDenseKernels.Forward(x, pw, pb, expected, 1, inSize, outSize, default(ReLU));
+        for (int offset = 0; offset < AlignedArrays.FloatsPerLine; offset++)
+        {
+            var shifted = GC.AllocateArray<float>(pw.Length + AlignedArrays.FloatsPerLine, pinned: true);
+            pw.CopyTo(shifted, offset);
+            var actual = new float[outSize];
+            PackedDenseKernels.ForwardOne(x, shifted.AsSpan(offset, pw.Length), pb, actual, inSize, outSize, default(ReLU));
+            Assert.Equal(expected, actual);
+        }
+    }
+
     [Fact]
     public void Wrong_lengths_name_the_span()
     {

@@ -93,8 +93,21 @@ public static class PackedDenseKernels
         var layer = Checked(x, packedWeights, packedBias, a, 1, inSize, outSize);
         if (Vector512.IsHardwareAccelerated) Row1<TAct, Simd512>(layer, 0, activation);
         else if (Vector256.IsHardwareAccelerated) Row1<TAct, Simd256>(layer, 0, activation);
+        else if (Simd128Aligned.Helps) Row1Pinned(layer, activation);
         else if (Vector128.IsHardwareAccelerated) Row1<TAct, Simd128>(layer, 0, activation);
         else Row1<TAct, Scalar>(layer, 0, activation);
+    }
+
+    // SSE without VEX: aligned loads fold into the multiplies (see Simd128Aligned). The weights are pinned while the
+    // kernel runs, so the address checked is the address read; blocks from AlignedArrays are always aligned.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe void Row1Pinned<TAct>(in Packed l, TAct activation) where TAct : struct, IActivation
+    {
+        fixed (float* weights = &l.W)
+        {
+            if (((nuint)weights & 15) == 0) Row1<TAct, Simd128Aligned>(l, 0, activation);
+            else Row1<TAct, Simd128>(l, 0, activation);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -212,10 +225,29 @@ public static class PackedDenseKernels
         ref float w0 = ref Unsafe.Add(ref l.W, p * panel);
         ref float w1 = ref Unsafe.Add(ref w0, panel), w2 = ref Unsafe.Add(ref w0, 2 * panel), w3 = ref Unsafe.Add(ref w0, 3 * panel);
         ref float x = ref Unsafe.Add(ref l.X, r * n);
-        for (int k = 0; k < n; k++)
+        // The offset grows by a panel row per input, not recomputed from k: in 128-bit code without FMA the loop is bound
+        // by instructions, and the multiply and sign extension were a sixth of them.
+        nuint at = 0, step = (nuint)(2 * w), half = (nuint)w;
+        nint k = 0;
+        for (; k + 2 <= n; k += 2, at += 2 * step)
         {
             TV s = TV.Broadcast(Unsafe.Add(ref x, k));
-            nuint at = (nuint)(k * 2 * w), next = at + (nuint)w;
+            nuint next = at + half;
+            c00 = TV.MultiplyAddLoad(s, ref w0, at, c00); c01 = TV.MultiplyAddLoad(s, ref w0, next, c01);
+            c10 = TV.MultiplyAddLoad(s, ref w1, at, c10); c11 = TV.MultiplyAddLoad(s, ref w1, next, c11);
+            c20 = TV.MultiplyAddLoad(s, ref w2, at, c20); c21 = TV.MultiplyAddLoad(s, ref w2, next, c21);
+            c30 = TV.MultiplyAddLoad(s, ref w3, at, c30); c31 = TV.MultiplyAddLoad(s, ref w3, next, c31);
+            s = TV.Broadcast(Unsafe.Add(ref x, k + 1));
+            nuint second = at + step, secondNext = second + half;
+            c00 = TV.MultiplyAddLoad(s, ref w0, second, c00); c01 = TV.MultiplyAddLoad(s, ref w0, secondNext, c01);
+            c10 = TV.MultiplyAddLoad(s, ref w1, second, c10); c11 = TV.MultiplyAddLoad(s, ref w1, secondNext, c11);
+            c20 = TV.MultiplyAddLoad(s, ref w2, second, c20); c21 = TV.MultiplyAddLoad(s, ref w2, secondNext, c21);
+            c30 = TV.MultiplyAddLoad(s, ref w3, second, c30); c31 = TV.MultiplyAddLoad(s, ref w3, secondNext, c31);
+        }
+        if (k < n)
+        {
+            TV s = TV.Broadcast(Unsafe.Add(ref x, k));
+            nuint next = at + half;
             c00 = TV.MultiplyAddLoad(s, ref w0, at, c00); c01 = TV.MultiplyAddLoad(s, ref w0, next, c01);
             c10 = TV.MultiplyAddLoad(s, ref w1, at, c10); c11 = TV.MultiplyAddLoad(s, ref w1, next, c11);
             c20 = TV.MultiplyAddLoad(s, ref w2, at, c20); c21 = TV.MultiplyAddLoad(s, ref w2, next, c21);
