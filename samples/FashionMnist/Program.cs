@@ -16,6 +16,7 @@ catch (OptionsException e)
 
 try
 {
+    options.CheckOutputWritable();
     string? folder = DataLocator.Find(options.DataFolder, Environment.GetEnvironmentVariable);
     if (folder is null)
     {

@@ -30,7 +30,7 @@ public class FashionMnistTests(ITestOutputHelper output)
     [InlineData("--threads 999", "--threads must be a whole number from 1 to")]
     [InlineData("--output", "--output needs a value")]
     [InlineData("--data --epochs 3", "--data needs a value")]
-    [InlineData("--learning-rate 3", "Unknown option '--learning-rate'")]
+    [InlineData("--learning-rate 3", "unknown option '--learning-rate'")]
     public void Bad_options_are_explained(string arguments, string fragment)
     {
         string[] args = arguments.Split(' ');

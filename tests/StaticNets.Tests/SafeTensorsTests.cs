@@ -126,6 +126,43 @@ public sealed class SafeTensorsTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.Contains("gives 'w' to dense1.weight and dense1.bias", Assert.Throws<ArgumentException>(() => SafeTensors.Save(net, path, clash)).Message);
     }
 
+    // What PyTorch's state_dict() names for nn.Sequential(nn.Linear(7, 19), nn.PReLU(19), nn.Linear(19, 9),
+    // nn.BatchNorm1d(9), nn.PReLU(9), nn.Linear(9, 3)), the module for PReLUNet; num_batches_tracked is skipped on load.
+    [Fact]
+    public void The_generated_map_gives_the_names_of_a_PyTorch_Sequential_built_in_attribute_order()
+    {
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["dense1.weight"] = "0.weight", ["dense1.bias"] = "0.bias", ["prelu1.weight"] = "1.weight",
+            ["dense2.weight"] = "2.weight", ["dense2.bias"] = "2.bias",
+            ["batchnorm1.weight"] = "3.weight", ["batchnorm1.bias"] = "3.bias",
+            ["batchnorm1.running_mean"] = "3.running_mean", ["batchnorm1.running_var"] = "3.running_var",
+            ["prelu2.weight"] = "4.weight", ["dense3.weight"] = "5.weight", ["dense3.bias"] = "5.bias",
+        }, PReLUNet.PyTorchSequentialNames);
+        // Activations and dropout count as modules: DropoutNet is Linear, Tanh, Dropout, Linear.
+        Assert.Equal("3.weight", DropoutNet.PyTorchSequentialNames["dense2.weight"]);
+
+        var net = new PReLUNet(seed: 3);
+        TestData.Normal(net.State.Length, new Rng(5)).AsSpan().CopyTo(net.State);
+        for (int i = net.StateTensors[1].Offset; i < net.StateTensors[1].Offset + net.StateTensors[1].Length; i++) net.State[i] = 1 + MathF.Abs(net.State[i]);
+        string path = Path.Combine(_folder, "sequential.safetensors");
+        SafeTensors.Save(net, path, PReLUNet.PyTorchSequentialNames);
+        var loaded = new PReLUNet(seed: 4);
+        SafeTensors.Load(loaded, path, PReLUNet.PyTorchSequentialNames);
+        Assert.Equal(net.Parameters.ToArray(), loaded.Parameters.ToArray());
+        Assert.Equal(net.State.ToArray(), loaded.State.ToArray());
+        Assert.Throws<NotSupportedException>(() => ((IDictionary<string, string>)PReLUNet.PyTorchSequentialNames)["x"] = "y");
+    }
+
+    // Maxout and SaveAs/Add have no torch.nn module: no map that would mislead.
+    [Fact]
+    public void Networks_with_no_Sequential_equivalent_have_no_map()
+    {
+        Assert.Null(typeof(SkipNet).GetProperty("PyTorchSequentialNames"));
+        Assert.Null(typeof(MaxoutNet).GetProperty("PyTorchSequentialNames"));
+        Assert.NotNull(typeof(BatchNormNet).GetProperty("PyTorchSequentialNames"));
+    }
+
     private string Write(string name, byte[] json, byte[] data)
     {
         string path = Path.Combine(_folder, name);

@@ -8,7 +8,11 @@ namespace StaticNets.Generator.Emitting;
 /// <summary>Sizes; the parameter, gradient, state and folded blocks with named views; the workspace; the constructor.</summary>
 internal static class ParameterEmitter
 {
-    private sealed record Tensor(string Name, string View, int Offset, int Rows, int Columns, string Kind, bool InState, string Doc);
+    private sealed record Tensor(string Name, string View, int Offset, int Rows, int Columns, string Kind, bool InState, string Doc)
+    {
+        /// <summary>The op the tensor belongs to (its index in the plan, from 1).</summary>
+        public int Op { get; init; }
+    }
 
     public static void Emit(CodeWriter w, WorkspaceLayout layout)
     {
@@ -33,6 +37,7 @@ internal static class ParameterEmitter
         w.Line();
         EmitTensorTable(w, "s_parameterTensors", tensors.Where(t => !t.InState));
         EmitTensorTable(w, "s_stateTensors", tensors.Where(t => t.InState));
+        EmitSequentialNames(w, plan, tensors);
 
         w.Line($"private readonly {Names.Block} _parameters = {Names.NewBlock("ParameterCount")};");
         w.Line($"private readonly {Names.Block} _state = {Names.NewBlock("StateCount")};");
@@ -107,6 +112,29 @@ internal static class ParameterEmitter
         EmitConstructor(w, layout);
     }
 
+    // "dense1.weight" → "0.weight": the tensor's layer becomes its module index, the PyTorch attribute name stays.
+    private static void EmitSequentialNames(CodeWriter w, NetworkPlan plan, List<Tensor> tensors)
+    {
+        if (plan.SequentialModules.Count == 0) return;
+        const string dictionary = "global::System.Collections.Generic.Dictionary<string, string>";
+        w.Line("/// <summary>");
+        w.Line("/// This network's tensor names mapped to those of a PyTorch <c>nn.Sequential</c> built in the order of the layer");
+        w.Line("/// attributes, each attribute after [Input] one module (activations and dropout included): \"dense1.weight\" → \"0.weight\".");
+        w.Line("/// Pass it to <see cref=\"global::StaticNets.SafeTensors.Save\"/> or <see cref=\"global::StaticNets.SafeTensors.Load\"/>.");
+        w.Line("/// </summary>");
+        w.Line("public static global::System.Collections.Generic.IReadOnlyDictionary<string, string> PyTorchSequentialNames { get; } =");
+        w.Line($"    new global::System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new {dictionary}");
+        w.Line("    {");
+        foreach (Tensor t in tensors)
+        {
+            int module = plan.SequentialModules[t.Op - 1];
+            string attribute = t.Name.Substring(t.Name.IndexOf('.') + 1);
+            w.Line($"        [\"{t.Name}\"] = \"{module}.{attribute}\",");
+        }
+        w.Line("    });");
+        w.Line();
+    }
+
     private static void EmitTensorTable(CodeWriter w, string field, IEnumerable<Tensor> tensors)
     {
         w.Line($"private static readonly global::StaticNets.ParameterTensor[] {field} =");
@@ -122,6 +150,7 @@ internal static class ParameterEmitter
         var list = new List<Tensor>();
         foreach (OpPlan op in layout.Ops)
         {
+            int first = list.Count;
             string v = Names.View(op);
             switch (op)
             {
@@ -143,6 +172,7 @@ internal static class ParameterEmitter
                     list.Add(new($"prelu{pr.Number}.weight", v + "Slope", pr.SlopeOffset, pr.Size, 1, "Slope", false, "Slopes α"));
                     break;
             }
+            for (int i = first; i < list.Count; i++) list[i] = list[i] with { Op = op.Index };
         }
         return list;
     }

@@ -101,6 +101,10 @@ internal sealed record AddOp(int Index, int Size, int Source, string Name, Activ
 }
 
 /// <summary>A validated network with its parameter, state and inference-block layouts: all the emitters read.</summary>
+/// <param name="SequentialModules">
+/// Per op (in order), its index as a module of a PyTorch <c>nn.Sequential</c> built in the order of the layer attributes,
+/// activations and dropout counted as modules; empty when the network has layers with no such module (Maxout, SaveAs/Add).
+/// </param>
 internal sealed record NetworkPlan(
     string? Namespace,
     string ClassName,
@@ -113,6 +117,7 @@ internal sealed record NetworkPlan(
     int InferenceCount,
     string Architecture,
     EquatableArray<OpPlan> Ops,
+    EquatableArray<int> SequentialModules,
     EquatableArray<MemberSignature> Members,
     LocationInfo? Location)
 {

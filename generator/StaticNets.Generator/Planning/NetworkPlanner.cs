@@ -73,8 +73,24 @@ internal static class NetworkPlanner
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BiasBeforeBatchNorm, reader.Ops[dense.Index - 1].Layer.Location, OpBuilder.AttributeText(reader.Ops[dense.Index - 1].Layer)));
         var network = new NetworkPlan(spec.Namespace, spec.ClassName, spec.ContainingTypes, spec.Loss, inputSize, ops[ops.Count - 1].OutputSize,
             (int)layout.Parameters, (int)layout.State, (int)layout.Inference, Architecture(inputSize, reader.Tokens, spec.Loss), ops.ToEquatableArray(),
-            spec.Members, spec.Location);
+            SequentialModules(layers, inputIndex, reader.Ops), spec.Members, spec.Location);
         return new PlanResult(network, diagnostics.ToEquatableArray());
+    }
+
+    // Each op's position among the layer attributes after [Input]: its module index in the nn.Sequential a PyTorch user
+    // writes for the same network. Maxout and SaveAs/Add have no torch.nn module, so such networks get no map.
+    private static EquatableArray<int> SequentialModules(System.Collections.Immutable.ImmutableArray<LayerSpec> layers, int inputIndex, List<OpBuilder> ops)
+    {
+        var modules = new List<int>();
+        if (layers.Any(l => l.Kind is LayerKind.Maxout or LayerKind.SaveAs or LayerKind.Add))
+            return modules.ToEquatableArray();
+        foreach (OpBuilder op in ops)
+        {
+            int at = inputIndex + 1;
+            while (!ReferenceEquals(layers[at], op.Layer)) at++;
+            modules.Add(at - inputIndex - 1);
+        }
+        return modules.ToEquatableArray();
     }
 
     // Sizes in arbitrary precision before any op is built, so no product of attribute values can overflow: the values
