@@ -9,10 +9,19 @@ using StaticNets.Benchmarks.Peers;
 // --quick uses BenchmarkDotNet's ShortRun job (a few minutes for the whole suite). Benchmarks run in this
 // process, whose output folder holds the TorchSharp native library patched for this Debian (see LibTorchSharpFix).
 // Median and Min stand beside the Mean: this 2-core VM has outlier iterations that move the Mean between runs.
-LibTorchSharpFix.EnsureLoadable();
+try
+{
+    LibTorchSharpFix.EnsureLoadable();
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    return 1;
+}
 bool quick = args.Contains("--quick");
 string[] rest = args.Where(a => a != "--quick").ToArray();
 Job job = (quick ? Job.ShortRun : Job.Default).WithToolchain(InProcessEmitToolchain.Instance);
 IConfig config = DefaultConfig.Instance.AddJob(job).AddColumn(StatisticColumn.Median, StatisticColumn.Min, StatisticColumn.OperationsPerSecond)
     .WithOption(ConfigOptions.JoinSummary, true);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest.Length == 0 ? ["--filter", "*"] : rest, config);
+return 0;

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using Xunit.Abstractions;
 
 namespace StaticNets.Package.Tests;
@@ -25,6 +27,7 @@ public class PackageTests(ITestOutputHelper output)
                 var entries = zip.Entries.Select(e => e.FullName).ToList();
                 Assert.Contains("lib/net10.0/StaticNets.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/StaticNets.Generator.dll", entries);
+                AssertEmbeddedSymbols(zip.GetEntry("lib/net10.0/StaticNets.dll")!);
             }
             string version = Path.GetFileNameWithoutExtension(package)["StaticNets.".Length..];
 
@@ -45,9 +48,10 @@ public class PackageTests(ITestOutputHelper output)
                     <Nullable>enable</Nullable>
                     <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
                   </PropertyGroup>
-                  <ItemGroup><PackageReference Include="StaticNets" Version="{version}" /></ItemGroup>
                 </Project>
                 """);
+            // The README's install step, as printed there (the feed comes from nuget.config here).
+            Run("dotnet", $"add package StaticNets --version {version}", app);
             // No implicit usings: generated code must not depend on the user's usings.
             File.WriteAllText(Path.Combine(app, "Program.cs"), """
                 using StaticNets;
@@ -68,6 +72,21 @@ public class PackageTests(ITestOutputHelper output)
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    // A debugger steps into the kernels with no symbol server: the portable PDB is inside the dll, with every
+    // source document listed (Source Link maps them to the repository when it has a remote on a known host).
+    private static void AssertEmbeddedSymbols(ZipArchiveEntry dll)
+    {
+        using var copy = new MemoryStream();
+        using (Stream stream = dll.Open()) stream.CopyTo(copy);
+        copy.Position = 0;
+        using var pe = new PEReader(copy);
+        DebugDirectoryEntry entry = Assert.Single(pe.ReadDebugDirectory(), e => e.Type == DebugDirectoryEntryType.EmbeddedPortablePdb);
+        using MetadataReaderProvider pdb = pe.ReadEmbeddedPortablePdbDebugDirectoryData(entry);
+        MetadataReader reader = pdb.GetMetadataReader();
+        var documents = reader.Documents.Select(d => reader.GetString(reader.GetDocument(d).Name)).ToList();
+        Assert.Contains(documents, d => d.EndsWith("PackedDenseKernels.cs", StringComparison.Ordinal));
     }
 
     private string Run(string file, string arguments, string directory)

@@ -16,13 +16,23 @@ public static class LibTorchSharpFix
 {
     private const string Version = "GLIBCXX_3.4.32";
 
+    /// <summary>
+    /// Patches the library when this system needs it. Throws <see cref="InvalidOperationException"/> with a one-line
+    /// message when it does and gcc or patchelf is missing, before changing anything.
+    /// </summary>
     public static void EnsureLoadable()
     {
         string native = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native");
         string library = Path.Combine(native, "libLibTorchSharp.so");
         // The state is read from the library itself: a build may copy a fresh one over a patched copy.
-        if (!OperatingSystem.IsLinux() || !File.Exists(library) || SystemLibStdCxxHas(Version) || !WeakenVersionNeed(library, Version))
+        if (!OperatingSystem.IsLinux() || !File.Exists(library) || SystemLibStdCxxHas(Version) || !WeakenVersionNeed(library, Version, write: false))
             return;
+        string[] missing = ["gcc", "patchelf"];
+        missing = missing.Where(tool => !OnPath(tool)).ToArray();
+        if (missing.Length > 0)
+            throw new InvalidOperationException($"TorchSharp's native library needs a patch on this system, which needs {string.Join(" and ", missing)}: " +
+                $"apt-get install {string.Join(' ', missing)} (see benchmarks/README.md).");
+        WeakenVersionNeed(library, Version, write: true);
         string source = Path.Combine(native, "iosshim.c");
         File.WriteAllText(source, "void _ZSt21ios_base_library_initv(void) {}\n");
         Run("gcc", $"-shared -fPIC -o \"{Path.Combine(native, "libiosshim.so")}\" \"{source}\"");
@@ -38,11 +48,16 @@ public static class LibTorchSharpFix
         return bytes.AsSpan().IndexOf(Encoding.ASCII.GetBytes(version + "\0")) >= 0;
     }
 
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(folder => File.Exists(Path.Combine(folder, tool)));
+
     /// <summary>
-    /// Sets VER_FLG_WEAK on the Vernaux entry naming <paramref name="version"/>, so the loader only warns.
-    /// Returns false, changing nothing, if the entry is weak already (the copy was patched).
+    /// Sets VER_FLG_WEAK on the Vernaux entry naming <paramref name="version"/>, so the loader only warns (with
+    /// <paramref name="write"/> false, only says whether it would). Returns false, changing nothing, if the entry is weak
+    /// already (the copy was patched) or absent.
     /// </summary>
-    internal static bool WeakenVersionNeed(string path, string version)
+    internal static bool WeakenVersionNeed(string path, string version, bool write)
     {
         byte[] b = File.ReadAllBytes(path);
         if (b.Length < 64 || b[0] != 0x7F || b[1] != (byte)'E' || b[4] != 2 || b[5] != 1)
@@ -87,7 +102,7 @@ public static class LibTorchSharpFix
             }
         }
         if (!patched) return false; // this build does not ask for the version
-        File.WriteAllBytes(path, b);
+        if (write) File.WriteAllBytes(path, b);
         return true;
     }
 

@@ -4,7 +4,7 @@ namespace StaticNets;
 
 /// <summary>
 /// Float buffers whose first element sits on a cache-line boundary. A 512-bit load that straddles two
-/// 64-byte lines costs two L1 accesses, which made the packed inference kernels 1.5× slower on unaligned
+/// 64-byte lines costs two L1 accesses, which slows the packed inference kernels markedly on unaligned
 /// arrays (a .NET array's data starts 16 bytes into the object, so its alignment is left to chance).
 /// The array is allocated on the pinned object heap, so the aligned offset found once stays valid.
 /// The generated networks keep their parameter, gradient, inference and workspace blocks here, and the

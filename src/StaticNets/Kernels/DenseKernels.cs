@@ -174,8 +174,8 @@ public static class DenseKernels
 
     // ---- forward in tiles: a tile holds 2 vectors of samples' inputs transposed (k-major), and the outputs come from the
     // backward products' outer-product blocks, z_tileᵀ = W · x_tileᵀ: 8 outputs take 2 loads and 8 broadcasts for 16
-    // FMAs, where the dot products take 8 loads and end in horizontal sums (measured, 32 × 784 → 256: 150–170 µs as
-    // dot products, 100–135 µs in tiles, 12 of them the transpose). Each sum runs over k in order from zero, the lanes
+    // FMAs, where the dot products take 8 loads and end in horizontal sums, so tiles win even with the transpose they
+    // need. Each sum runs over k in order from zero, the lanes
     // independent: a sample's bits do not depend on its batch or its place in it. Missing samples of the last tile are
     // zeros, never stored (stale values there could be subnormal, which costs a microcode assist per instruction).
 
@@ -357,8 +357,8 @@ public static class DenseKernels
     }
 
     // The blocks are compiled once, fully optimized (AggressiveOptimization), so a run's first steps do not go through
-    // their unoptimized tier-0 code, and their code does not depend on which product's profile came first. In a fresh
-    // process, dW at batch 32 took 206 µs per call over its first 100 ms under tiering, 86 µs compiled this way.
+    // their unoptimized tier-0 code (several times slower, for the whole of a short run's first steps), and their code
+    // does not depend on which product's profile came first.
     private static void MultiplyRows<TV>(in OuterProducts p) where TV : struct, ISimd<TV>
     {
         int m = 0;

@@ -4,8 +4,9 @@ namespace StaticNets;
 /// Runs one action on several threads at once, again and again, without allocating per run: workers
 /// wait on their own semaphore, the caller does part 0 itself, then waits for the rest. The first
 /// exception from any part is rethrown on the caller. Both sides spin for up to <see cref="SpinTime"/>
-/// before they block: a training step runs the pool several times a millisecond, and waking a blocked
-/// thread cost about 1 ms per run on this project's 2-core virtual machine (measured: 700 ms of 1.5 s epoch).
+/// before they block: a training step runs the pool several times a millisecond, and waking a blocked thread
+/// can take longer than the part it runs (on virtual machines especially), so blocking every time would cost more
+/// than the work it spreads (benchmarks/README.md has the epoch times).
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {

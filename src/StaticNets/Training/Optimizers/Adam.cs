@@ -68,8 +68,8 @@ public class Adam : Optimizer
         // Software flush-to-zero: a gradient whose (1 − β₂)·g² would be subnormal, and a moment that β·m would
         // take below float's normal range, count as 0 (NaN still passes). On x86 each vector instruction that
         // produces a subnormal takes a microcode assist and .NET cannot set the FTZ/DAZ flags; such values move no
-        // parameter by a representable amount, but once a network had nearly memorized its batch they made steps
-        // twice as slow. Hardware flush-to-zero (PyTorch's set_flush_denormal) does the same.
+        // parameter by a representable amount, but once a network has nearly memorized its batch they are common
+        // enough to slow whole steps down. Hardware flush-to-zero (PyTorch's set_flush_denormal) does the same.
         float gMin = MathF.Sqrt(SmallestNormal / (1f - b2)), mMin = SmallestNormal / b1, vMin = SmallestNormal / b2;
         return ElementwiseUpdate.Run(w, g, previous, new Moments(g, _m.AsSpan(offset, w.Length), _v.AsSpan(offset, w.Length), lr, b1, b2, Epsilon, c1, c2, decay, gMin, mMin, vMin));
     }
