@@ -194,6 +194,22 @@ public class OptimizerTests(ITestOutputHelper output)
         AssertSteps(new AdamW(0.1f, weightDecay: 0.1f), [[0.89, -1.9], [0.787882, -1.8733663], [0.7689249, -1.900636]], layout);
     }
 
+    // The easy form passes the network's layout: decay reaches weights only, never biases or normalization parameters.
+    [Fact]
+    public void Stepping_a_network_decays_its_weights_and_nothing_else()
+    {
+        var net = new BatchNormNet(seed: 2);
+        float[] before = net.Parameters.ToArray();
+        net.Gradients.Clear();
+        new AdamW(0.5f, weightDecay: 0.1f).Step(net); // zero gradients: only the decay moves anything
+        foreach (ParameterTensor t in net.ParameterTensors)
+            for (int i = t.Offset; i < t.Offset + t.Length; i++)
+            {
+                float expected = t.Kind == ParameterKind.Weight ? (1f - 0.5f * 0.1f) * before[i] : before[i];
+                Assert.True(expected == net.Parameters[i], $"{t.Name}[{i - t.Offset}]: {net.Parameters[i]}, expected {expected}");
+            }
+    }
+
     [Fact]
     public void Optimizers_reject_bad_settings_and_mismatched_blocks()
     {
