@@ -20,7 +20,7 @@ public class InitializerTests
     public void Sample_mean_and_variance_match_the_formula(Init init, double variance, bool normal)
     {
         var w = new float[FanIn * FanOut];
-        Initializers.Fill(w, FanIn, FanOut, init, float.NaN, new Rng(1));
+        Initializers.Fill(w, new(FanOut, FanIn), init, float.NaN, new Rng(1));
         AssertMoments(w, variance, normal);
         if (!normal)
         {
@@ -33,7 +33,7 @@ public class InitializerTests
     public void He_accounts_for_the_leaky_relu_slope()
     {
         var w = new float[FanIn * FanOut];
-        Initializers.Fill(w, FanIn, FanOut, Init.HeNormal, float.NaN, new Rng(2), negativeSlope: 0.5f);
+        Initializers.Fill(w, new(FanOut, FanIn), Init.HeNormal, float.NaN, new Rng(2), negativeSlope: 0.5f);
         AssertMoments(w, 2.0 / (1 + 0.25) / FanIn, normal: true);
     }
 
@@ -41,13 +41,13 @@ public class InitializerTests
     public void Normal_uniform_and_constant_use_the_scale()
     {
         var w = new float[FanIn * FanOut];
-        Initializers.Fill(w, FanIn, FanOut, Init.Normal, 0.05f, new Rng(3));
+        Initializers.Fill(w, new(FanOut, FanIn), Init.Normal, 0.05f, new Rng(3));
         AssertMoments(w, 0.05 * 0.05, normal: true);
-        Initializers.Fill(w, FanIn, FanOut, Init.Uniform, 0.2f, new Rng(3));
+        Initializers.Fill(w, new(FanOut, FanIn), Init.Uniform, 0.2f, new Rng(3));
         AssertMoments(w, 0.2 * 0.2 / 3, normal: false);
-        Initializers.Fill(w, FanIn, FanOut, Init.Constant, 0.7f, new Rng(3));
+        Initializers.Fill(w, new(FanOut, FanIn), Init.Constant, 0.7f, new Rng(3));
         Assert.All(w, v => Assert.Equal(0.7f, v));
-        Initializers.Fill(w, FanIn, FanOut, Init.Zeros, float.NaN, new Rng(3));
+        Initializers.Fill(w, new(FanOut, FanIn), Init.Zeros, float.NaN, new Rng(3));
         Assert.All(w, v => Assert.Equal(0f, v));
     }
 
@@ -55,9 +55,9 @@ public class InitializerTests
     public void Scaled_initializers_without_a_scale_are_rejected()
     {
         var w = new float[6];
-        var e = Assert.Throws<ArgumentException>(() => Initializers.Fill(w, 3, 2, Init.Normal, float.NaN, new Rng(1)));
+        var e = Assert.Throws<ArgumentException>(() => Initializers.Fill(w, new(2, 3), Init.Normal, float.NaN, new Rng(1)));
         Assert.Contains("InitScale", e.Message);
-        Assert.Throws<ArgumentException>(() => Initializers.Fill(new float[5], 3, 2, Init.HeNormal, float.NaN, new Rng(1)));
+        Assert.Throws<ArgumentException>(() => Initializers.Fill(new float[5], new(2, 3), Init.HeNormal, float.NaN, new Rng(1)));
     }
 
     [Theory]
@@ -67,7 +67,7 @@ public class InitializerTests
     public void Orthogonal_gives_orthonormal_rows_or_columns(int rows, int cols)
     {
         var w = new float[rows * cols];
-        Initializers.Fill(w, cols, rows, Init.Orthogonal, float.NaN, new Rng(4));
+        Initializers.Fill(w, new(rows, cols), Init.Orthogonal, float.NaN, new Rng(4));
         // Gram matrix of the shorter side: rows when rows ≤ cols (W Wᵀ = I), columns otherwise (Wᵀ W = I).
         bool byRows = rows <= cols;
         int n = byRows ? rows : cols, len = byRows ? cols : rows;
@@ -88,8 +88,8 @@ public class InitializerTests
         {
             var a = new float[120];
             var b = new float[120];
-            Initializers.Fill(a, 12, 10, init, float.NaN, new Rng(77));
-            Initializers.Fill(b, 12, 10, init, float.NaN, new Rng(77));
+            Initializers.Fill(a, new(10, 12), init, float.NaN, new Rng(77));
+            Initializers.Fill(b, new(10, 12), init, float.NaN, new Rng(77));
             Assert.Equal(a, b);
         }
     }

@@ -103,7 +103,7 @@ public class OptimizerTests(ITestOutputHelper output)
     {
         // One value near float's largest and a step that pushes it past: every update of this library must leave all
         // parameters as they were (bit for bit, in the vector body and in the scalar tail) and say which one overflowed.
-        ParameterTensor[] layout = [new("layer.weight", 0, 5, 7, ParameterKind.Weight), new("layer.bias", 35, 5, 1, ParameterKind.Bias)];
+        ParameterTensor[] layout = [new("layer.weight", 0, new(5, 7), ParameterKind.Weight), new("layer.bias", 35, new(5), ParameterKind.Bias)];
         foreach (int position in new[] { 3, 38 })
         {
             IOptimizer optimizer = name switch
@@ -190,7 +190,7 @@ public class OptimizerTests(ITestOutputHelper output)
     public void AdamW_decays_weights_but_not_biases()
     {
         // w[0] a weight: (1 − 0.1·0.1)·1 − 0.1 = 0.89; w[1] a bias: undecayed, as plain Adam (−1.9).
-        ParameterTensor[] layout = [new("w", 0, 1, 1, ParameterKind.Weight), new("b", 1, 1, 1, ParameterKind.Bias)];
+        ParameterTensor[] layout = [new("w", 0, new(1, 1), ParameterKind.Weight), new("b", 1, new(1), ParameterKind.Bias)];
         AssertSteps(new AdamW(0.1f, weightDecay: 0.1f), [[0.89, -1.9], [0.787882, -1.8733663], [0.7689249, -1.900636]], layout);
     }
 
@@ -337,7 +337,7 @@ public class ClippingAndRegularizationTests
     [Fact]
     public void Penalties_apply_to_weights_only()
     {
-        ParameterTensor[] layout = [new("w", 0, 1, 2, ParameterKind.Weight), new("b", 2, 1, 1, ParameterKind.Bias)];
+        ParameterTensor[] layout = [new("w", 0, new(1, 2), ParameterKind.Weight), new("b", 2, new(1), ParameterKind.Bias)];
         float[] w = [2f, -1f, 5f];
         var g = new float[3];
         // L2, λ = 0.1: penalty 0.05·(4 + 1) = 0.25, gradient 0.1·w = (0.2, −0.1), the bias untouched.
@@ -374,7 +374,7 @@ public class OptimizerRangeTests
     public void A_step_split_into_ranges_equals_the_whole_step(string name)
     {
         // A weight, a bias and a normalization scale, with range cuts inside the weight and across tensors.
-        ParameterTensor[] layout = [new("w", 0, 7, 13, ParameterKind.Weight), new("b", 91, 1, 7, ParameterKind.Bias), new("g", 98, 1, 9, ParameterKind.NormScale)];
+        ParameterTensor[] layout = [new("w", 0, new(7, 13), ParameterKind.Weight), new("b", 91, new(7), ParameterKind.Bias), new("g", 98, new(9), ParameterKind.NormScale)];
         const int count = 107;
         int[] cuts = [0, 40, 95, count];
         Optimizer whole = Factories[name](), split = Factories[name]();

@@ -44,7 +44,7 @@ public sealed class DynamicNetwork
                 int number = layers.OfType<DenseLayer>().Count() + 1;
                 var w = tensors.Single(t => t.Name == $"dense{number}.weight");
                 var b = tensors.Single(t => t.Name == $"dense{number}.bias");
-                layers.Add(new DenseLayer(p.Slice(w.Offset, w.Length).ToArray(), p.Slice(b.Offset, b.Length).ToArray(), w.Columns, w.Rows));
+                layers.Add(new DenseLayer(p.Slice(w.Offset, w.Length).ToArray(), p.Slice(b.Offset, b.Length).ToArray(), w.Shape[1], w.Shape[0]));
             }
             else if (token == "ReLU") layers.Add(new ReluLayer(layers[^1].OutputSize));
             else if (token.StartsWith("BatchNorm", StringComparison.Ordinal))

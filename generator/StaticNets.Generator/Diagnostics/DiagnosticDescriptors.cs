@@ -71,7 +71,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor SkipShapeMismatch = new(
         "SN0013", "Skip connection shape mismatch",
-        "[Add(\"{0}\")] adds an output of {1} features to one of {2}; a skip connection joins outputs of the same width (add a [Dense({2})] on one path to project it)",
+        "[Add(\"{0}\")] adds an output of {1} to one of {2}; a skip connection joins outputs of the same shape ({3})",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor DuplicateSkipName = new(

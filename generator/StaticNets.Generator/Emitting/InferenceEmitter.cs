@@ -1,7 +1,8 @@
-using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
-using StaticNets.Generator.Model;
+using StaticNets.Generator.Layers;
 using StaticNets.Generator.Planning;
+using StaticNets.Generator.Runtime;
 
 namespace StaticNets.Generator.Emitting;
 
@@ -15,11 +16,11 @@ namespace StaticNets.Generator.Emitting;
 /// </summary>
 internal static class InferenceEmitter
 {
-    public static void Emit(CodeWriter w, WorkspaceLayout layout)
+    public static void Emit(CodeWriter w, NetworkLayout layout)
     {
         EmitPredict(w, layout);
         EmitPredictBatch(w, layout);
-        if (layout.HasDropout) EmitMonteCarlo(w, layout);
+        if (layout.Stochastic) EmitMonteCarlo(w, layout);
         EmitForwardInference(w, layout);
         EmitRefreshInference(w, layout);
         EmitWriteInference(w, layout);
@@ -44,10 +45,10 @@ internal static class InferenceEmitter
         w.Close();
     }
 
-    private static void EmitPredict(CodeWriter w, WorkspaceLayout layout)
+    private static void EmitPredict(CodeWriter w, NetworkLayout layout)
     {
         NetworkPlan plan = layout.Plan;
-        bool link = plan.Loss is LossKind.SoftmaxCrossEntropy or LossKind.SigmoidBinaryCrossEntropy;
+        bool link = plan.Loss is Loss.SoftmaxCrossEntropy or Loss.SigmoidBinaryCrossEntropy;
         string contract = layout.PredictOnStack
             ? "/// Allocates nothing (intermediate values live on the stack). Safe to call from many threads at once, also while"
             : "/// Allocates nothing after a thread's first call (intermediate values live in a buffer per thread). Safe to call from many threads at once, also while";
@@ -56,12 +57,12 @@ internal static class InferenceEmitter
         w.Line("/// One sample in inference mode: <paramref name=\"input\"/> holds InputSize values, <paramref name=\"output\"/> receives OutputSize.");
         w.Line(plan.Loss switch
         {
-            LossKind.SoftmaxCrossEntropy => "/// Outputs are class probabilities (softmax of the logits; <see cref=\"PredictLogits\"/> gives the logits).",
-            LossKind.SigmoidBinaryCrossEntropy => "/// The output is the probability of the positive class (sigmoid of the logit; <see cref=\"PredictLogits\"/> gives the logit).",
+            Loss.SoftmaxCrossEntropy => "/// Outputs are class probabilities (softmax of the logits; <see cref=\"PredictLogits\"/> gives the logits).",
+            Loss.SigmoidBinaryCrossEntropy => "/// The output is the probability of the positive class (sigmoid of the logit; <see cref=\"PredictLogits\"/> gives the logit).",
             _ => "/// Outputs are the last layer's values.",
         });
-        if (layout.HasBatchNorm) w.Line("/// BatchNorm uses its running statistics, folded into the preceding Dense.");
-        if (layout.HasDropout) w.Line("/// Dropout is off (see PredictMonteCarlo to keep it on).");
+        if (layout.Ops.Any(o => o is BatchNormOp)) w.Line("/// BatchNorm uses its running statistics, folded into the layer before it where it can be.");
+        if (layout.Stochastic) w.Line("/// Dropout is off (see PredictMonteCarlo to keep it on).");
         w.Line(contract);
         w.Line("/// another thread trains or loads: each result comes from one complete parameter state.");
         w.Line("/// Throws ArgumentException for wrong lengths or a NaN/infinite input.");
@@ -85,7 +86,7 @@ internal static class InferenceEmitter
         w.Line();
 
         w.Line("// A rebuild replaced the inference copy while a one-sample prediction read it: read again.");
-        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+        w.Line($"[{Names.MethodImpl}({Names.MethodImplOptions}.NoInlining)]");
         w.Open($"private void PredictAgain({Names.ReadOnlySpan} input, {Names.Span} output)");
         EmitReadLoop(w, () => w.Line("ForwardSample(input, output, f);"), firstAttempt: 1);
         w.Close();
@@ -95,7 +96,7 @@ internal static class InferenceEmitter
     }
 
     /// <summary>The checks and one sample's forward into `<paramref name="output"/>` (the last layer's values).</summary>
-    private static void EmitSampleForward(CodeWriter w, WorkspaceLayout layout, string output)
+    private static void EmitSampleForward(CodeWriter w, NetworkLayout layout, string output)
     {
         EmitSampleChecks(w, layout.Plan, output);
         // The first attempt straight through: a loop around the forward, or values kept alive across it for a retry, cost
@@ -109,46 +110,45 @@ internal static class InferenceEmitter
     // compiled once fully optimized: the kernels it inlines get the JIT's whole inlining budget (exhausted, it leaves calls
     // and unpromoted structs behind), nothing of its callers stays live across its loops, and its code does not depend
     // on the profiles that other callers of those kernels left under tiering.
-    private static void EmitForwardSample(CodeWriter w, WorkspaceLayout layout)
+    private static void EmitForwardSample(CodeWriter w, NetworkLayout layout)
     {
-        var outputs = layout.PredictOutputs;
         w.Line("// One sample forward in inference mode into `output` (the last layer's values), reading the inference copy `f`;");
         w.Line("// intermediate values on the stack" + (layout.PredictOnStack ? "." : " would not fit: in a buffer per thread."));
-        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        w.Open($"private static void ForwardSample({Names.ReadOnlySpan} input, {Names.Span} output, {Names.ReadOnlySpan} f)");
+        w.Line($"[{Names.MethodImpl}(");
+        w.Line($"    {Names.MethodImplOptions}.NoInlining");
+        w.Line($"    | {Names.MethodImplOptions}.AggressiveOptimization)]");
+        w.Open($"private static void ForwardSample({Names.ReadOnlySpan} x, {Names.Span} output, {Names.ReadOnlySpan} f)");
         if (layout.PredictScratchSize > 0)
         {
+            string size = layout.PredictScratchSize.ToString(CultureInfo.InvariantCulture);
             if (layout.PredictOnStack)
-                w.Line($"{Names.Span} scratch = stackalloc float[{layout.PredictScratchSize}];");
+                w.Line($"{Names.Span} scratch = stackalloc float[{size}];");
             else
             {
                 w.Line("if (t_predictScratch.Array is null)");
-                w.Line($"    t_predictScratch = {Names.NewBlock(layout.PredictScratchSize.ToString(System.Globalization.CultureInfo.InvariantCulture))};");
+                w.Line($"    t_predictScratch = {Names.NewBlock(size)};");
                 w.Line($"{Names.Span} scratch = t_predictScratch;");
             }
         }
-        int offset = 0;
-        foreach (var (name, size) in layout.PredictScratch)
-        {
-            w.Line($"{Names.Span} {name} = scratch.Slice({offset}, {size});");
-            offset += size;
-        }
-        foreach (OpPlan op in layout.Ops)
-        {
-            if (layout.IsFoldedAway(op)) continue;
-            if (op is DropoutOp)
-            {
-                if (op == layout.Last) w.Line($"{outputs[op.Index - 1]}.CopyTo(output);");
-                continue;
-            }
-            string? maxoutZ = op.Activation.Kind == ActivationKind.Maxout ? $"z{op.Index}" : null;
-            EmitOp(w, layout, op, k => outputs[k], maxoutZ, "1");
-        }
+        EmitOps(w, layout, EmitMode.InferenceOne);
         w.Close();
         w.Line();
     }
 
-    private static void EmitPredictBatch(CodeWriter w, WorkspaceLayout layout)
+    /// <summary>Every op's inference code, with the locals it uses declared once at the top.</summary>
+    private static void EmitOps(CodeWriter w, NetworkLayout layout, EmitMode mode)
+    {
+        var c = new EmitContext(layout, mode, w.Indent);
+        foreach (OpPlan op in layout.Ops)
+        {
+            if (op.SkippedAtInference) continue;
+            c.Line("// " + op.Describe);
+            op.EmitInference(c);
+        }
+        c.Flush(w);
+    }
+
+    private static void EmitPredictBatch(CodeWriter w, NetworkLayout layout)
     {
         w.Line("/// <summary>");
         w.Line("/// <paramref name=\"batchSize\"/> samples, row after row, in inference mode (outputs as in <see cref=\"Predict\"/>).");
@@ -158,13 +158,13 @@ internal static class InferenceEmitter
         EmitBatchChecks(w, layout.Plan, "inputs");
         w.Line($"{Names.Guard}.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), \"batchSize × OutputSize\");");
         EmitReadLoop(w, () => w.Line("ForwardInference(inputs, batchSize, dropout: false, f);"));
-        w.Line($"{Names.Output(layout.Last, "batchSize")}.CopyTo(outputs);");
+        w.Line($"{layout.LastOutputs("batchSize")}.CopyTo(outputs);");
         EmitLink(w, layout.Plan, "outputs", "batchSize");
         w.Close();
         w.Line();
     }
 
-    private static void EmitMonteCarlo(CodeWriter w, WorkspaceLayout layout)
+    private static void EmitMonteCarlo(CodeWriter w, NetworkLayout layout)
     {
         NetworkPlan plan = layout.Plan;
         w.Line("/// <summary>");
@@ -172,20 +172,22 @@ internal static class InferenceEmitter
         w.Line("/// inference mode) and returns each output's mean and sample standard deviation, a measure of the model's");
         w.Line("/// uncertainty. Uses the network's workspace and random generator; allocates nothing.");
         w.Line("/// </summary>");
-        w.Open($"public void PredictMonteCarlo({Names.ReadOnlySpan} input, {Names.Span} mean, {Names.Span} standardDeviation, int samples)");
+        w.OpenWrapped("public void PredictMonteCarlo", [$"{Names.ReadOnlySpan} input", $"{Names.Span} mean", $"{Names.Span} standardDeviation", "int samples"]);
         EmitSampleChecks(w, plan, "mean", "standardDeviation");
-        w.Line("if (samples < 2) throw new global::System.ArgumentOutOfRangeException(nameof(samples), samples, \"Monte-Carlo prediction needs at least 2 samples for a standard deviation.\");");
+        w.Line("if (samples < 2)");
+        w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(samples), samples,");
+        w.Line("        \"Monte-Carlo prediction needs at least 2 samples for a standard deviation.\");");
         w.Line("global::System.Span<double> sums = _monteCarloSums;");
         w.Line("int rows = global::System.Math.Min(MaxBatchSize, samples);");
-        w.Line($"for (int r = 0; r < rows; r++) input.CopyTo({Names.RowsFrom("_monteCarloInputs", "r * InputSize", "InputSize")});");
+        w.Line($"for (int r = 0; r < rows; r++) input.CopyTo({Names.AsSpan}(_monteCarloInputs, r * InputSize, InputSize));");
         w.Line("// Every sample reads the same copy: one parameter state for the whole estimate.");
         EmitReadLoop(w, () =>
         {
             w.Line("sums.Clear();");
             w.Open("for (int done = 0; done < samples;)");
             w.Line("int n = global::System.Math.Min(rows, samples - done);");
-            w.Line($"ForwardInference({Names.Rows("_monteCarloInputs", "n * InputSize")}, n, dropout: true, f);");
-            w.Line($"{Names.Span} y = {Names.Output(layout.Last, "n")};");
+            w.Line($"ForwardInference({Names.AsSpan}(_monteCarloInputs, 0, n * InputSize), n, dropout: true, f);");
+            w.Line($"{Names.Span} y = {layout.LastOutputs("n")};");
             EmitLink(w, plan, "y", "n");
             w.Open("for (int i = 0; i < y.Length; i++)");
             w.Line("int k = i % OutputSize;");
@@ -204,69 +206,17 @@ internal static class InferenceEmitter
         w.Line();
     }
 
-    private static void EmitForwardInference(CodeWriter w, WorkspaceLayout layout)
+    private static void EmitForwardInference(CodeWriter w, NetworkLayout layout)
     {
-        w.Line("// Inference forward into the workspace outputs a{k}, reading the inference copy `f`; `dropout` keeps dropout on (Monte-Carlo prediction).");
+        w.Line("// Inference forward into the workspace outputs, reading the inference copy `f`; `dropout` keeps dropout on (Monte-Carlo prediction).");
         w.Open($"private void ForwardInference({Names.ReadOnlySpan} x, int batch, bool dropout, {Names.ReadOnlySpan} f)");
         w.Line("_lastBatch = batch;");
-        foreach (OpPlan op in layout.Ops)
-        {
-            if (layout.IsFoldedAway(op)) continue;
-            string? maxoutZ = op.Activation.Kind == ActivationKind.Maxout ? Names.Rows($"_z{op.Index}", $"batch * {((DenseOp)op).Rows}") : null;
-            EmitOp(w, layout, op, k => k == 0 ? "x" : Names.Output(layout.Op(k)), maxoutZ, "batch");
-        }
+        EmitOps(w, layout, EmitMode.Inference);
         w.Close();
         w.Line();
     }
 
-    /// <summary>One op at inference, reading the output of the op before it (or before the Dense a BatchNorm folds into).</summary>
-    private static void EmitOp(CodeWriter w, WorkspaceLayout layout, OpPlan op, System.Func<int, string> output, string? maxoutZ, string batch)
-    {
-        // A BatchNorm folded into its Dense reads the Dense's input; the Dense's own output never exists.
-        string input = output(op is BatchNormOp { FoldsIntoDense: true } ? op.Index - 2 : op.Index - 1), result = output(op.Index);
-        int n = op.OutputSize;
-        w.Line("// " + Names.Describe(op));
-        switch (op)
-        {
-            case DenseOp { Packed: true } d:
-                DenseEmitter.EmitPacked(w, d, d.Activation, input, maxoutZ, result, batch);
-                break;
-            case DenseOp d:
-                DenseEmitter.Emit(w, new DenseEmitter.Call(d, false, d.Activation, Names.Slice("f", d.CopyOffset, d.WeightCount),
-                    d.HasBias ? Names.Slice("f", d.CopyOffset + d.WeightCount, d.Rows) : "default", input, null, maxoutZ, result, batch));
-                break;
-            case BatchNormOp { FoldsIntoDense: true } b:
-                var dense = (DenseOp)layout.Op(b.Index - 1);
-                w.Line("// (folded into " + Names.Describe(dense) + ")");
-                if (dense.Packed)
-                    DenseEmitter.EmitPacked(w, dense, b.Activation, input, null, result, batch);
-                else
-                    DenseEmitter.Emit(w, new DenseEmitter.Call(dense, true, b.Activation, Names.Slice("f", b.InferenceOffset, dense.WeightCount),
-                        Names.Slice("f", b.InferenceOffset + dense.WeightCount, dense.Rows), input, null, null, result, batch));
-                break;
-            case BatchNormOp b:
-                w.Line($"{Names.Kernels}.NormalizationKernels.AffineForward({input}, {Names.Slice("f", b.InferenceOffset, n)}, {Names.Slice("f", b.InferenceOffset + n, n)}, {result}, {batch}, {n}, {Names.Activation(b.Activation)});");
-                DenseEmitter.EmitEpilogue(w, b.Activation, null, result, batch, n);
-                break;
-            case LayerNormOp l:
-                w.Line($"{Names.Kernels}.NormalizationKernels.LayerNorm({input}, {Names.Slice("f", l.InferenceOffset, n)}, {Names.Slice("f", l.InferenceOffset + n, n)}, default, default, default, {result}, {batch}, {n}, {Format.FloatLiteral(l.Epsilon)}, {Names.Activation(l.Activation)});");
-                DenseEmitter.EmitEpilogue(w, l.Activation, null, result, batch, n);
-                break;
-            case PReLUOp pr:
-                w.Line($"{Names.Kernels}.ElementwiseKernels.PReLUForward({input}, {Names.Slice("f", pr.InferenceOffset, n)}, {result}, {batch}, {n});");
-                break;
-            case DropoutOp dr:
-                w.Line($"if (dropout) {Names.Kernels}.ElementwiseKernels.DropoutForward({input}, {Names.Rows($"_mask{dr.Index}", $"{batch} * {n}")}, {result}, {Format.FloatLiteral(dr.Rate)}, _rng);");
-                w.Line($"else {input}.CopyTo({result});");
-                break;
-            case AddOp a:
-                w.Line($"{Names.Kernels}.ElementwiseKernels.AddForward({input}, {output(a.Source)}, default, {result}, {Names.Activation(a.Activation)});");
-                DenseEmitter.EmitEpilogue(w, a.Activation, null, result, batch, n);
-                break;
-        }
-    }
-
-    private static void EmitRefreshInference(CodeWriter w, WorkspaceLayout layout)
+    private static void EmitRefreshInference(CodeWriter w, NetworkLayout layout)
     {
         w.Line("/// <summary>");
         w.Line("/// Rebuilds the inference copy of the weights (packed for the inference kernels, eval-mode BatchNorm folded in) now.");
@@ -278,51 +228,15 @@ internal static class InferenceEmitter
     }
 
     /// <summary>The copy every inference entry point reads: what the parameters and state give at inference, laid out as the kernels read it.</summary>
-    private static void EmitWriteInference(CodeWriter w, WorkspaceLayout layout)
+    private static void EmitWriteInference(CodeWriter w, NetworkLayout layout)
     {
         w.Line("// Writes the inference copy from the parameters and state (the runtime calls it while no write is in progress).");
         w.Open($"void global::StaticNets.IInferenceSource.WriteInference({Names.Span} f)");
         w.Line($"{Names.ReadOnlySpan} p = _parameters;");
-        if (layout.HasBatchNorm) w.Line($"{Names.ReadOnlySpan} s = _state;");
-        foreach (OpPlan op in layout.Ops)
-        {
-            switch (op)
-            {
-                case BatchNormOp b:
-                {
-                    int n = b.Size;
-                    string stats = $"{Names.Slice("p", b.GammaOffset, n)}, {Names.Slice("p", b.BetaOffset, n)}, {Names.Slice("s", b.MeanOffset, n)}, {Names.Slice("s", b.VarianceOffset, n)}, {Format.FloatLiteral(b.Epsilon)}";
-                    if (b.FoldsIntoDense && layout.Op(b.Index - 1) is DenseOp { Packed: false } d)
-                        w.Line($"{Names.Kernels}.NormalizationKernels.FoldIntoDense({Names.Weights(d, "p")}, {Names.Bias(d, "p")}, {stats}, {Names.Slice("f", b.InferenceOffset, d.WeightCount)}, {Names.Slice("f", b.InferenceOffset + d.WeightCount, n)}, {d.InputSize});");
-                    else
-                        w.Line($"{Names.Kernels}.NormalizationKernels.BatchNormAffine({stats}, {Names.Slice("f", b.InferenceOffset, n)}, {Names.Slice("f", b.InferenceOffset + n, n)});");
-                    break;
-                }
-                case DenseOp { Packed: false, CopyOffset: >= 0 } d:
-                    w.Line($"{Names.Weights(d, "p")}.CopyTo({Names.Slice("f", d.CopyOffset, d.WeightCount)});");
-                    if (d.HasBias) w.Line($"{Names.Bias(d, "p")}.CopyTo({Names.Slice("f", d.CopyOffset + d.WeightCount, d.Rows)});");
-                    break;
-                case LayerNormOp l:
-                    w.Line($"{Names.Slice("p", l.GammaOffset, l.Size)}.CopyTo({Names.Slice("f", l.InferenceOffset, l.Size)});");
-                    w.Line($"{Names.Slice("p", l.BetaOffset, l.Size)}.CopyTo({Names.Slice("f", l.InferenceOffset + l.Size, l.Size)});");
-                    break;
-                case PReLUOp pr:
-                    w.Line($"{Names.Slice("p", pr.SlopeOffset, pr.Size)}.CopyTo({Names.Slice("f", pr.InferenceOffset, pr.Size)});");
-                    break;
-            }
-        }
-        foreach (DenseOp d in layout.Ops.OfType<DenseOp>().Where(d => d.Packed))
-        {
-            // A folded BatchNorm's scale and shift (computed above) go into the packed copy.
-            string scale = "default", shift = "default";
-            if (layout.IsFoldedAway(d))
-            {
-                var b = (BatchNormOp)layout.Op(d.Index + 1);
-                scale = Names.Slice("f", b.InferenceOffset, b.Size);
-                shift = Names.Slice("f", b.InferenceOffset + b.Size, b.Size);
-            }
-            w.Line($"{Names.Kernels}.PackedDenseKernels.Pack({Names.Weights(d, "p")}, {(d.HasBias ? Names.Bias(d, "p") : "default")}, {scale}, {shift}, {Names.Slice("f", d.PackedOffset, d.PackedWeightCount)}, {Names.Slice("f", d.PackedOffset + d.PackedWeightCount, d.PaddedRows)}, {d.InputSize}, {d.Rows});");
-        }
+        if (layout.HasState) w.Line($"{Names.ReadOnlySpan} s = _state;");
+        var c = new EmitContext(layout, EmitMode.WriteInference, w.Indent);
+        foreach (OpPlan op in layout.Ops) op.EmitWriteInference(c);
+        c.Flush(w);
         w.Close();
         w.Line();
     }
@@ -347,9 +261,9 @@ internal static class InferenceEmitter
     /// <summary>The loss's output link: what turns logits into the probabilities Predict returns.</summary>
     public static void EmitLink(CodeWriter w, NetworkPlan plan, string outputs, string batch)
     {
-        if (plan.Loss == LossKind.SoftmaxCrossEntropy)
+        if (plan.Loss == Loss.SoftmaxCrossEntropy)
             w.Line($"{Names.Kernels}.OutputKernels.Softmax({outputs}, {outputs}, {batch}, OutputSize);");
-        else if (plan.Loss == LossKind.SigmoidBinaryCrossEntropy)
+        else if (plan.Loss == Loss.SigmoidBinaryCrossEntropy)
             w.Line($"{Names.Kernels}.OutputKernels.Sigmoid({outputs}, {outputs});");
     }
 }

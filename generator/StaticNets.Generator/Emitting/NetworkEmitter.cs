@@ -1,3 +1,4 @@
+using StaticNets.Generator.Layers;
 using StaticNets.Generator.Model;
 using StaticNets.Generator.Planning;
 
@@ -18,14 +19,14 @@ internal static class NetworkEmitter
         foreach (ContainingType outer in plan.ContainingTypes)
             w.Open($"partial {outer.Keyword} {outer.Name}");
 
-        bool trainable = plan.Loss != LossKind.None;
+        bool trainable = plan.Trainable;
         string contract = (trainable ? "global::StaticNets.ITrainableNetwork" : "global::StaticNets.INetwork") + ", global::StaticNets.IInferenceSource";
         w.Open($"partial class {plan.ClassIdentifier} : {contract}");
-        var layout = new WorkspaceLayout(plan);
+        var layout = new NetworkLayout(plan);
         ParameterEmitter.Emit(w, layout);
         InferenceEmitter.Emit(w, layout);
         if (trainable) TrainingEmitter.Emit(w, layout);
-        DenseEmitter.EmitUnrolledMethods(w, layout);
+        DenseOp.EmitUnrolledMethods(w, layout);
         w.Close();
 
         for (int i = 0; i < plan.ContainingTypes.Count; i++) w.Close();

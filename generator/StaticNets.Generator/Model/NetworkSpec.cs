@@ -1,40 +1,18 @@
+using System;
+using StaticNets.Generator.Runtime;
+
 namespace StaticNets.Generator.Model;
 
-/// <summary>Layer kinds, in the names users write (without "Attribute").</summary>
-internal enum LayerKind
-{
-    Input, Dense, ReLU, LeakyReLU, ELU, SELU, Sigmoid, Tanh, GELU, Swish, Softplus, Maxout, Softmax,
-    BatchNorm, LayerNorm, Dropout, PReLU, SaveAs, Add,
-}
-
-/// <summary>Mirrors StaticNets.Loss (same values); the generator cannot reference the runtime.</summary>
-internal enum LossKind { None = 0, MeanSquaredError = 1, SoftmaxCrossEntropy = 2, SigmoidBinaryCrossEntropy = 3 }
-
-/// <summary>Mirrors StaticNets.Init (same values).</summary>
-internal enum InitKind
-{
-    Default = 0, Zeros, Constant, Normal, Uniform, XavierNormal, XavierUniform, LeCunNormal, LeCunUniform, HeNormal, HeUniform, Orthogonal,
-}
-
 /// <summary>
-/// One layer attribute as written. <see cref="Size"/> is Input's size, Dense's units or Maxout's
-/// pieces; <see cref="Value"/> is LeakyReLU/ELU's alpha, Swish/Softplus's beta, BatchNorm's momentum,
-/// Dropout's rate or PReLU's initial slope; <see cref="Epsilon"/> is a normalization's ε;
-/// <see cref="Flag"/> is GELU's Approximate; <see cref="Name"/> is SaveAs/Add's name. The Dense-only
-/// members keep their defaults on other kinds.
+/// One layer attribute as written: its kind (the attribute's name without "Attribute"), the attribute itself rebuilt
+/// from its arguments (the runtime's own class, linked into the generator, so every default is the runtime's), and
+/// where it stands. Attributes compare by their fields, so specs compare by value.
 /// </summary>
-internal sealed record LayerSpec(
-    LayerKind Kind,
-    int Size,
-    float Value,
-    float Epsilon,
-    string? Name,
-    bool Flag,
-    InitKind Init,
-    float InitScale,
-    bool Bias,
-    float BiasInit,
-    LocationInfo? Location);
+internal sealed record LayerSpec(string Kind, Attribute Attribute, LocationInfo? Location)
+{
+    /// <summary>The attribute as its own type.</summary>
+    public T As<T>() where T : Attribute => (T)Attribute;
+}
 
 /// <summary>A type that contains the network class; the generated partial must repeat it (<see cref="Name"/> as written in code, keywords escaped).</summary>
 internal sealed record ContainingType(string Keyword, string Name);
@@ -53,7 +31,7 @@ internal sealed record NetworkSpec(
     string? Namespace,
     string ClassName,
     EquatableArray<ContainingType> ContainingTypes,
-    LossKind Loss,
+    Loss Loss,
     EquatableArray<LayerSpec> Layers,
     EquatableArray<MemberSignature> Members,
     LocationInfo? Location);

@@ -5,6 +5,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using StaticNets.Generator.Diagnostics;
+using StaticNets.Generator.Layers;
 using StaticNets.Generator.Model;
 
 namespace StaticNets.Generator.Parsing;
@@ -16,7 +17,7 @@ namespace StaticNets.Generator.Parsing;
 internal static class LayersWithoutNetwork
 {
     private static readonly HashSet<string> LayerNames = new(
-        Enum.GetNames(typeof(LayerKind)).SelectMany(n => new[] { n, n + "Attribute" }), StringComparer.Ordinal);
+        LayerKinds.Names.SelectMany(n => new[] { n, n + "Attribute" }), StringComparer.Ordinal);
 
     public static bool MayHaveLayers(SyntaxNode node, CancellationToken _) =>
         node is ClassDeclarationSyntax { AttributeLists.Count: > 0 } declaration
@@ -32,8 +33,8 @@ internal static class LayersWithoutNetwork
         foreach (AttributeData attribute in symbol.GetAttributes())
         {
             if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax syntax && syntax.Parent?.Parent == declaration
-                && NetworkParser.TryGetLayerKind(attribute, out LayerKind kind))
-                return DiagnosticInfo.Create(DiagnosticDescriptors.LayersWithoutNetwork, LocationInfo.From(syntax.GetLocation()), symbol.Name, kind);
+                && NetworkParser.TryGetLayerKind(attribute, out ILayerKind? kind))
+                return DiagnosticInfo.Create(DiagnosticDescriptors.LayersWithoutNetwork, LocationInfo.From(syntax.GetLocation()), symbol.Name, LayerKinds.NameOf(kind!.AttributeType));
         }
         return null;
     }

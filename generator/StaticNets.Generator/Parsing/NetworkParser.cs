@@ -1,13 +1,14 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using StaticNets.Generator.Diagnostics;
+using StaticNets.Generator.Layers;
 using StaticNets.Generator.Model;
+using StaticNets.Generator.Runtime;
 
 namespace StaticNets.Generator.Parsing;
 
@@ -50,36 +51,34 @@ internal static class NetworkParser
         if (diagnostics.Count > 0)
             return new ParseResult(null, diagnostics.ToEquatableArray());
 
-        var loss = LossKind.None;
-        foreach (var named in context.Attributes[0].NamedArguments)
-        {
-            if (named.Key == "Loss" && named.Value.Value is int value)
-                loss = (LossKind)value;
-        }
+        Loss loss = AttributeValues.Create(typeof(NetworkAttribute), context.Attributes[0]) is NetworkAttribute network ? network.Loss : Loss.None;
 
         var layers = new List<LayerSpec>();
         bool unreadable = false;
         foreach (AttributeData attribute in symbol.GetAttributes())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!TryGetLayerKind(attribute, out LayerKind kind))
+            if (!TryGetLayerKind(attribute, out ILayerKind? kind))
                 continue;
+            string kindName = LayerKinds.NameOf(kind!.AttributeType);
             var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
             LocationInfo? location = LocationInfo.From(syntax?.GetLocation());
             if (syntax?.Parent?.Parent != node)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersSplitAcrossDeclarations, location, kind, symbol.Name));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersSplitAcrossDeclarations, location, kindName, symbol.Name));
                 continue;
             }
             // The compiler reports an attribute whose arguments do not bind; its values are unknown, so no network is
             // built (and nothing more is said about it).
-            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)
-                || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
+            Attribute? value = attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error) || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error)
+                ? null
+                : AttributeValues.Create(kind!.AttributeType, attribute);
+            if (value is null)
             {
                 unreadable = true;
                 continue;
             }
-            layers.Add(ReadLayer(kind, attribute, location));
+            layers.Add(new LayerSpec(kindName, value, location));
         }
         if (unreadable)
             return new ParseResult(null, diagnostics.ToEquatableArray());
@@ -179,51 +178,17 @@ internal static class NetworkParser
         _ => "a member",
     };
 
-    internal static bool TryGetLayerKind(AttributeData attribute, out LayerKind kind)
+    /// <summary>Whether <paramref name="attribute"/> is one of StaticNets' layer attributes, and which kind.</summary>
+    internal static bool TryGetLayerKind(AttributeData attribute, out ILayerKind? kind)
     {
-        kind = default;
+        kind = null;
         INamedTypeSymbol? type = attribute.AttributeClass;
         if (type is null || type.TypeKind == TypeKind.Error || type.ContainingNamespace?.ToDisplayString() != AttributeNamespace)
             return false;
         const string suffix = "Attribute";
         string name = type.Name.EndsWith(suffix, StringComparison.Ordinal) ? type.Name.Substring(0, type.Name.Length - suffix.Length) : type.Name;
-        return name != "Network" && Enum.TryParse(name, ignoreCase: false, out kind) && Enum.IsDefined(typeof(LayerKind), kind);
+        return LayerKinds.TryGet(name, out kind!);
     }
-
-    private static LayerSpec ReadLayer(LayerKind kind, AttributeData attribute, LocationInfo? location)
-    {
-        object? first = attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value : null;
-        int size = first is int i ? i : 0;
-        string? name = first as string;
-        float value = first is null or int or string ? DefaultValue(kind) : Convert.ToSingle(first, CultureInfo.InvariantCulture);
-        float epsilon = kind is LayerKind.BatchNorm or LayerKind.LayerNorm ? 1e-5f : float.NaN;
-        bool flag = false, bias = true;
-        var init = InitKind.Default;
-        float initScale = float.NaN, biasInit = 0f;
-        foreach (var named in attribute.NamedArguments)
-        {
-            object? v = named.Value.Value;
-            switch (named.Key)
-            {
-                case "Approximate" when v is bool b: flag = b; break;
-                case "Init" when v is int n: init = (InitKind)n; break;
-                case "InitScale" when v is not null: initScale = Convert.ToSingle(v, CultureInfo.InvariantCulture); break;
-                case "Bias" when v is bool b: bias = b; break;
-                case "BiasInit" when v is not null: biasInit = Convert.ToSingle(v, CultureInfo.InvariantCulture); break;
-                case "Momentum" or "InitialSlope" when v is not null: value = Convert.ToSingle(v, CultureInfo.InvariantCulture); break;
-                case "Epsilon" when v is not null: epsilon = Convert.ToSingle(v, CultureInfo.InvariantCulture); break;
-            }
-        }
-        return new LayerSpec(kind, size, value, epsilon, name, flag, init, initScale, bias, biasInit, location);
-    }
-
-    // The attributes' property defaults, which AttributeData does not report when they are not set.
-    private static float DefaultValue(LayerKind kind) => kind switch
-    {
-        LayerKind.BatchNorm => 0.1f,
-        LayerKind.PReLU => 0.25f,
-        _ => float.NaN,
-    };
 
     private static string Keyword(TypeDeclarationSyntax? declaration) => declaration switch
     {

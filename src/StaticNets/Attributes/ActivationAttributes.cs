@@ -1,4 +1,11 @@
+// Compiled into the runtime and, linked as source, into the generator, so every default is written once.
+#if STATICNETS_GENERATOR
+using System;
+
+namespace StaticNets.Generator.Runtime;
+#else
 namespace StaticNets;
+#endif
 
 /// <summary>max(0, x).</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]

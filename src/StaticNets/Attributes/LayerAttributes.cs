@@ -1,11 +1,36 @@
-namespace StaticNets;
+// Compiled into the runtime and, linked as source, into the generator, so every default is written once.
+#if STATICNETS_GENERATOR
+using System;
 
-/// <summary>The network's input: <paramref name="size"/> features per sample. Must come first.</summary>
+namespace StaticNets.Generator.Runtime;
+#else
+namespace StaticNets;
+#endif
+
+/// <summary>
+/// The network's input. Must come first. <c>[Input(784)]</c>: 784 features per sample; <c>[Input(1, 28, 28)]</c>: an
+/// image of 1 channel, 28 × 28 pixels, stored channel by channel, row by row (NCHW, PyTorch's layout).
+/// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class InputAttribute(int size) : Attribute
+public sealed class InputAttribute : Attribute
 {
-    /// <summary>Features per sample.</summary>
-    public int Size { get; } = size;
+    /// <summary>A vector of <paramref name="size"/> features per sample.</summary>
+    public InputAttribute(int size) => (Channels, Height, Width) = (size, 1, 1);
+
+    /// <summary>An image of <paramref name="channels"/> planes of <paramref name="height"/> × <paramref name="width"/> values per sample.</summary>
+    public InputAttribute(int channels, int height, int width) => (Channels, Height, Width) = (channels, height, width);
+
+    /// <summary>Channels (the features, for a vector input).</summary>
+    public int Channels { get; }
+
+    /// <summary>Rows of each channel (1 for a vector input).</summary>
+    public int Height { get; }
+
+    /// <summary>Columns of each channel (1 for a vector input).</summary>
+    public int Width { get; }
+
+    /// <summary>Values per sample: Channels × Height × Width.</summary>
+    public long Size => (long)Channels * Height * Width;
 }
 
 /// <summary>

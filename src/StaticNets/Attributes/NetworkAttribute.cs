@@ -1,4 +1,11 @@
+// Compiled into the runtime and, linked as source, into the generator, so every default is written once.
+#if STATICNETS_GENERATOR
+using System;
+
+namespace StaticNets.Generator.Runtime;
+#else
 namespace StaticNets;
+#endif
 
 /// <summary>
 /// Marks a <c>partial class</c> as a network. The layer attributes on the same declaration,

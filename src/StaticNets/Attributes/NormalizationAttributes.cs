@@ -1,4 +1,11 @@
+// Compiled into the runtime and, linked as source, into the generator, so every default is written once.
+#if STATICNETS_GENERATOR
+using System;
+
+namespace StaticNets.Generator.Runtime;
+#else
 namespace StaticNets;
+#endif
 
 /// <summary>
 /// Batch normalization over the features of the layer before it. Training normalizes with the

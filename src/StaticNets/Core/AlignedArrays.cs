@@ -12,11 +12,11 @@ namespace StaticNets;
 /// </summary>
 public static class AlignedArrays
 {
-    /// <summary>Bytes the first element is aligned to: one cache line, one 512-bit vector.</summary>
-    public const int Alignment = 64;
-
     /// <summary>Floats per <see cref="Alignment"/>: offsets that are multiples of it keep the alignment.</summary>
-    public const int FloatsPerLine = Alignment / sizeof(float);
+    public const int FloatsPerLine = SharedLayout.FloatsPerLine;
+
+    /// <summary>Bytes the first element is aligned to: one cache line, one 512-bit vector.</summary>
+    public const int Alignment = FloatsPerLine * sizeof(float);
 
     /// <summary>
     /// <paramref name="length"/> zeroed floats starting on a 64-byte boundary. Allocates a little more

@@ -104,32 +104,3 @@ public interface ITrainableNetwork : INetwork
     /// <summary>Mean loss of a batch with float targets, forward only (inference mode).</summary>
     float ComputeLoss(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize);
 }
-
-/// <summary>What a parameter tensor is for; optimizers use it (e.g. no weight decay on biases).</summary>
-public enum ParameterKind
-{
-    /// <summary>A weight matrix.</summary>
-    Weight,
-    /// <summary>A bias vector.</summary>
-    Bias,
-    /// <summary>A normalization layer's scale γ.</summary>
-    NormScale,
-    /// <summary>A normalization layer's shift β.</summary>
-    NormShift,
-    /// <summary>A learnable activation slope (PReLU's α).</summary>
-    Slope,
-    /// <summary>A running statistic in <see cref="INetwork.State"/> (not learned by gradient).</summary>
-    RunningStatistic,
-}
-
-/// <summary>A named tensor inside the parameter (or state) block, stored row-major [Rows, Columns].</summary>
-/// <param name="Name">PyTorch-style name, e.g. <c>dense1.weight</c>.</param>
-/// <param name="Offset">First element in the parameter block.</param>
-/// <param name="Rows">Rows (output features for a weight).</param>
-/// <param name="Columns">Columns (input features for a weight; 1 for a vector).</param>
-/// <param name="Kind">What it is for.</param>
-public readonly record struct ParameterTensor(string Name, int Offset, int Rows, int Columns, ParameterKind Kind)
-{
-    /// <summary>Rows × Columns.</summary>
-    public int Length => Rows * Columns;
-}

@@ -1,24 +1,25 @@
 namespace StaticNets;
 
 /// <summary>
-/// Weight initializers over a row-major [fanOut, fanIn] span. Generated constructors call
-/// <see cref="Fill"/>; the formulas are in the <see cref="Init"/> member docs.
+/// Weight initializers over a tensor of a given shape ([out, in] or [out, in, kh, kw], row-major). Generated
+/// constructors call <see cref="Fill"/>; the formulas are in the <see cref="Init"/> member docs.
 /// </summary>
 public static class Initializers
 {
     /// <summary>
-    /// Fills <paramref name="weights"/> ([<paramref name="fanOut"/>, <paramref name="fanIn"/>]) with
-    /// <paramref name="init"/>. <paramref name="scale"/> is the value, std, bound or gain where the
-    /// initializer takes one (NaN: its default). <paramref name="negativeSlope"/> is the following
-    /// LeakyReLU's alpha, which He initialization accounts for.
+    /// Fills <paramref name="weights"/> of <paramref name="shape"/> with <paramref name="init"/>, fan-in and fan-out
+    /// as PyTorch takes them from the shape (a convolution's fan-in is in·kh·kw, its fan-out out·kh·kw).
+    /// <paramref name="scale"/> is the value, std, bound or gain where the initializer takes one (NaN: its default).
+    /// <paramref name="negativeSlope"/> is the following LeakyReLU's alpha, which He initialization accounts for.
     /// </summary>
-    public static void Fill(Span<float> weights, int fanIn, int fanOut, Init init, float scale, Rng rng, float negativeSlope = 0f)
+    public static void Fill(Span<float> weights, ParameterShape shape, Init init, float scale, Rng rng, float negativeSlope = 0f)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fanIn);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fanOut);
-        if (weights.Length != fanIn * fanOut)
-            throw new ArgumentException($"weights has {weights.Length} values; expected fanOut × fanIn = {fanOut} × {fanIn} = {fanIn * fanOut}.", nameof(weights));
+        if (shape.Rank < 2)
+            throw new ArgumentException($"Weights need a shape of at least 2 dimensions ([out, in, ...]); got {shape}.", nameof(shape));
+        if (weights.Length != shape.Length)
+            throw new ArgumentException($"weights has {weights.Length} values; its shape {shape} has {shape.Length}.", nameof(weights));
+        int fanIn = shape.FanIn, fanOut = shape.FanOut;
 
         double heGain = 2.0 / (1.0 + (double)negativeSlope * negativeSlope);
         switch (init)
@@ -33,7 +34,7 @@ public static class Initializers
             case Init.LeCunUniform: Uniform(weights, Math.Sqrt(3.0 / fanIn), rng); break;
             case Init.HeNormal: Normal(weights, Math.Sqrt(heGain / fanIn), rng); break;
             case Init.HeUniform: Uniform(weights, Math.Sqrt(3.0 * heGain / fanIn), rng); break;
-            case Init.Orthogonal: Orthogonal(weights, fanOut, fanIn, float.IsNaN(scale) ? 1f : scale, rng); break;
+            case Init.Orthogonal: Orthogonal(weights, shape[0], shape.Length / shape[0], float.IsNaN(scale) ? 1f : scale, rng); break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(init), init, "Init.Default must be resolved to a concrete initializer by the generator.");
         }

@@ -52,8 +52,7 @@ public static class SafeTensors
                 json.WriteString("dtype", "F32");
                 json.WritePropertyName("shape");
                 json.WriteStartArray();
-                json.WriteNumberValue(t.Rows);
-                if (t.Kind == ParameterKind.Weight) json.WriteNumberValue(t.Columns);
+                for (int d = 0; d < t.Shape.Rank; d++) json.WriteNumberValue(t.Shape[d]);
                 json.WriteEndArray();
                 json.WritePropertyName("data_offsets");
                 json.WriteStartArray();
@@ -132,7 +131,7 @@ public static class SafeTensors
                 if (!header.TryGet(name, out SafeTensorsHeader.Entry entry))
                     throw SafeTensorsHeader.Invalid(path, $"has no tensor '{SafeTensorsHeader.Shorten(name)}' for {t.Name}; it has {SafeTensorsHeader.FewNames(header.Entries.Select(e => e.Name))}");
                 used.Add(name);
-                ulong[] expected = t.Kind == ParameterKind.Weight ? [(ulong)t.Rows, (ulong)t.Columns] : [(ulong)t.Rows];
+                ulong[] expected = t.Shape.ToArray().Select(d => (ulong)d).ToArray();
                 ReadOnlySpan<ulong> shape = header.Shape(entry);
                 if (!shape.SequenceEqual(expected))
                     throw SafeTensorsHeader.Invalid(path, $"has '{SafeTensorsHeader.Shorten(name)}' of shape [{string.Join(", ", shape.ToArray())}]; {t.Name} needs [{string.Join(", ", expected)}]");

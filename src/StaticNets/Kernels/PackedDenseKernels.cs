@@ -17,7 +17,7 @@ namespace StaticNets.Kernels;
 public static class PackedDenseKernels
 {
     /// <summary>The widest panel on any hardware; the generator sizes packed blocks with it.</summary>
-    public const int MaxPanelWidth = 32;
+    public const int MaxPanelWidth = SharedLayout.MaxPanelWidth;
 
     /// <summary>Outputs per panel on this machine: two vectors of the widest accelerated width.</summary>
     public static int PanelWidth => 2 * Simd.Width;

@@ -40,8 +40,8 @@ public sealed class ReferenceNetwork
                     int number = Next("dense");
                     var w = Find(parameters, $"dense{number}.weight");
                     int? b = arg.Contains("bias=false") ? null : Find(parameters, $"dense{number}.bias").Offset;
-                    _steps.Add((c, x) => x.Select(row => Enumerable.Range(0, w.Rows).Select(o =>
-                        (b is int bo ? c.Parameters[bo + o] : 0) + Enumerable.Range(0, w.Columns).Sum(i => c.Parameters[w.Offset + o * w.Columns + i] * row[i])).ToArray()).ToArray());
+                    _steps.Add((c, x) => x.Select(row => Enumerable.Range(0, w.Shape[0]).Select(o =>
+                        (b is int bo ? c.Parameters[bo + o] : 0) + Enumerable.Range(0, w.Shape[1]).Sum(i => c.Parameters[w.Offset + o * w.Shape[1] + i] * row[i])).ToArray()).ToArray());
                     break;
                 }
                 case "BatchNorm":

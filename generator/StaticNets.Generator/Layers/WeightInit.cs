@@ -1,0 +1,74 @@
+using StaticNets.Generator.Model;
+using StaticNets.Generator.Planning;
+using StaticNets.Generator.Runtime;
+
+namespace StaticNets.Generator.Layers;
+
+/// <summary>An op that normalizes (BatchNorm, LayerNorm, ...): the layer before it looks through it for its nonlinearity.</summary>
+internal interface INormalizationOp;
+
+/// <summary>The weight initialization of layers with weights (Dense, Conv2D): argument checks and the default's choice.</summary>
+internal static class WeightInit
+{
+    /// <summary>Checks Init, InitScale and BiasInit as a layer attribute gives them.</summary>
+    public static void Check(LayerSpec layer, LayerReader reader, Init init, double scale, bool bias, double biasInit)
+    {
+        if (!System.Enum.IsDefined(typeof(Init), init))
+        {
+            reader.Invalid(layer, "Init", (int)init, "use a member of StaticNets.Init");
+            return;
+        }
+        bool scaleSet = !double.IsNaN(scale);
+        switch (init)
+        {
+            case Init.Constant when !LayerReader.IsFinite(scale):
+                reader.Invalid(layer, "InitScale", scale, "Init.Constant needs InitScale set to the (finite) value");
+                break;
+            case Init.Normal or Init.Uniform when !(LayerReader.IsFinite(scale) && scale > 0):
+                reader.Invalid(layer, "InitScale", scale, $"Init.{init} needs InitScale set to a positive {(init == Init.Normal ? "standard deviation" : "bound")}");
+                break;
+            case Init.Orthogonal when scaleSet && !(LayerReader.IsFinite(scale) && scale > 0):
+                reader.Invalid(layer, "InitScale", scale, "the orthogonal gain must be positive");
+                break;
+            case not (Init.Constant or Init.Normal or Init.Uniform or Init.Orthogonal) when scaleSet:
+                reader.Invalid(layer, "InitScale", scale, $"Init.{init} takes no scale; remove InitScale or pick Init.Normal/Uniform/Constant/Orthogonal");
+                break;
+        }
+        if (!LayerReader.IsFinite(biasInit))
+            reader.Invalid(layer, "BiasInit", biasInit, "the initial bias must be finite");
+        if (!bias && biasInit != 0)
+            reader.Invalid(layer, "BiasInit", biasInit, "the layer has Bias = false, so BiasInit does not apply");
+    }
+
+    /// <summary>
+    /// The nonlinearity a layer's output meets, through a normalization between them: it decides the default
+    /// initializer (a PReLU counts as a LeakyReLU with its initial slope).
+    /// </summary>
+    public static ActivationPlan Effective(OpPlan op, PlanContext context)
+    {
+        ActivationPlan own = op.Activation;
+        if (!own.IsIdentity) return own;
+        OpPlan? next = context.Next(op);
+        if (next is INormalizationOp)
+        {
+            own = next.Activation;
+            next = context.Next(next);
+            if (!own.IsIdentity) return own;
+        }
+        return next is PReLUOp prelu ? new ActivationPlan(ActivationKind.LeakyReLU, prelu.InitialSlope, 1) : own;
+    }
+
+    /// <summary>The defaults of He et al. (2015) for rectifiers, LeCun for SELU, Glorot otherwise.</summary>
+    public static Init Resolve(Init init, ActivationKind activation) => init != Init.Default ? init : activation switch
+    {
+        ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.ELU or ActivationKind.GeluErf or ActivationKind.GeluTanh
+            or ActivationKind.Swish or ActivationKind.Softplus or ActivationKind.Maxout => Init.HeNormal,
+        ActivationKind.SELU => Init.LeCunNormal,
+        _ => Init.XavierUniform,
+    };
+
+    /// <summary>The constructor line filling a weight view: `Initializers.Fill(view, new([shape]), init, scale, rng, slope)`.</summary>
+    public static void Fill(Emitting.CodeWriter w, string view, string shape, Init init, float scale, string rng, float negativeSlope) =>
+        w.Wrapped("global::StaticNets.Initializers.Fill",
+            [view, $"new global::StaticNets.ParameterShape([{shape}])", $"global::StaticNets.Init.{init}", Format.FloatLiteral(scale), rng, Format.FloatLiteral(negativeSlope)]);
+}
