@@ -216,5 +216,8 @@ public static class NetworkFactories
         ["SkipNet"] = seed => new SkipNet(seed),
         ["DeepStackNet"] = seed => new DeepStackNet(seed),
         ["DropoutNet"] = seed => new DropoutNet(seed),
+        ["ConvNet"] = seed => new ConvNet(seed),
+        ["ConvBatchNormNet"] = seed => new ConvBatchNormNet(seed),
+        ["ConvResidualNet"] = seed => new ConvResidualNet(seed),
     };
 }

@@ -125,3 +125,20 @@ public partial class DeepStackNet;
 [Network(Loss = Loss.MeanSquaredError)]
 [Input(5)] [Dense(6)] [Tanh] [Dropout(0.4f)] [Dense(2)]
 public partial class DropoutNet;
+
+// ---- convolutional networks: small enough for finite differences, covering every image layer and shape path ----
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(2, 6, 6)] [Conv2D(3, 3, padding: 1)] [ReLU] [MaxPool2D(2)] [Conv2D(4, 2)] [Tanh] [Flatten] [Dense(3)]
+public partial class ConvNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(1, 7, 7)] [Conv2D(4, 3, stride: 2, Bias = false)] [BatchNorm] [ReLU] [AvgPool2D(2, 1)] [Conv2D(3, 1)] [PReLU] [GlobalAvgPool] [Dense(2)]
+public partial class ConvBatchNormNet;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(2, 5, 5)]
+[Conv2D(2, 3, padding: Padding.Same, Bias = false)] [BatchNorm] [SaveAs("a")]
+[Conv2D(2, 3, KernelWidth = 1, PaddingHeight = 1, PaddingWidth = 0)] [ELU] [Add("a")] [LayerNorm] [Dropout(0.2)]
+[MaxPool2D(3, 2)] [Flatten] [Dense(3)]
+public partial class ConvResidualNet;

@@ -95,9 +95,14 @@ internal static class DiagnosticDescriptors
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = new(
-        "SN0018", "Dense bias has no effect before BatchNorm",
+        "SN0018", "Bias has no effect before BatchNorm",
         "[{0}] is directly followed by [BatchNorm], which subtracts the batch mean: its bias cannot change the output in training and its gradient is 0; declare it with Bias = false",
         Category, DiagnosticSeverity.Info, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DoesNotFitInput = new(
+        "SN0019", "Layer does not fit its input",
+        "[{0}] cannot apply to its input of {1}: {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor InternalError = new(
         "SN9999", "StaticNets generator failed",
@@ -108,7 +113,7 @@ internal static class DiagnosticDescriptors
     {
         MissingInput, NonPositiveSize, ClassNotPartial, ContainingTypeNotPartial, LossDoesNotFitOutput, LayerOutOfPlace,
         InvalidArgument, NoLayers, LayersSplitAcrossDeclarations, NetworkTooLarge, GenericNetwork, UnknownSkipName, SkipShapeMismatch,
-        DuplicateSkipName, NotAPlainClass, MemberClash, LayersWithoutNetwork, BiasBeforeBatchNorm, InternalError,
+        DuplicateSkipName, NotAPlainClass, MemberClash, LayersWithoutNetwork, BiasBeforeBatchNorm, DoesNotFitInput, InternalError,
     }.ToDictionary(d => d.Id);
 
     public static Diagnostic ToDiagnostic(Model.DiagnosticInfo info) =>

@@ -127,6 +127,10 @@ internal sealed class EmitContext
     public string Rows(string name, int perSample) =>
         Local(name, () => $"{Names.AsSpan}(_{name}, 0, {Batch} * {perSample.ToString(CultureInfo.InvariantCulture)})");
 
+    /// <summary>The first `batch` rows of the int buffer `_{name}`.</summary>
+    public string IntRows(string name, int perSample) =>
+        Local(name, () => $"global::System.MemoryExtensions.AsSpan(_{name}, 0, {Batch} * {perSample.ToString(CultureInfo.InvariantCulture)})", "global::System.Span<int>");
+
     /// <summary>All of buffer `_{name}` (one not sized by the batch).</summary>
     public string Whole(string name) => Local(name, () => $"{Names.AsSpan}(_{name})");
 

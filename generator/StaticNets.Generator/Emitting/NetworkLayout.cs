@@ -43,8 +43,9 @@ internal sealed class NetworkLayout
 
         foreach (OpPlan op in Ops)
         {
-            if (op.SkippedAtInference) continue;
+            // An op skipped at inference may still lend its scratch to the op that computes its output (a folded BatchNorm).
             if (op.InferenceScratch > 0) PredictScratch.Add((op.Name + "Scratch", op.InferenceScratch));
+            if (op.SkippedAtInference) continue;
             if (op != Last && !op.AliasesInput(EmitMode.InferenceOne)) PredictScratch.Add((op.Name + "Out", op.Output.Size));
         }
         PredictScratchSize = PredictScratch.Sum(s => s.Size);

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace StaticNets.Kernels;
 
 /// <summary>PReLU, dropout and the skip-connection sum over row-major [batch, n] spans.</summary>
-public static class ElementwiseKernels
+public static partial class ElementwiseKernels
 {
     /// <summary>a = x for x &gt; 0, α[j]·x otherwise, with one learnable slope per feature.</summary>
     public static void PReLUForward(ReadOnlySpan<float> x, ReadOnlySpan<float> alpha, Span<float> a, int batch, int n)

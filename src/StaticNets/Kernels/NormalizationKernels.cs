@@ -8,7 +8,7 @@ namespace StaticNets.Kernels;
 /// BatchNorm and LayerNorm over row-major [batch, n] spans, with the activation that follows them
 /// fused into the normalization loop. Statistics accumulate in double.
 /// </summary>
-public static class NormalizationKernels
+public static partial class NormalizationKernels
 {
     /// <summary>
     /// Training-mode BatchNorm: normalizes each feature with the batch mean and biased variance,

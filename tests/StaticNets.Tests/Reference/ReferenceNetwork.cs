@@ -21,7 +21,10 @@ public sealed class ReferenceNetwork
         string[] halves = network.Architecture.Split(" -> ");
         _loss = halves.Length > 1 ? halves[1] : "None";
         string[] tokens = halves[0].Split(' ');
-        InputSize = int.Parse(Argument(tokens[0]), CultureInfo.InvariantCulture);
+        int[] input = Argument(tokens[0]).Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        // The shape of the values after each step: channels × height × width (a vector is n × 1 × 1).
+        var (channels, height, width) = input.Length == 3 ? (input[0], input[1], input[2]) : (input[0], 1, 1);
+        InputSize = channels * height * width;
         var parameters = network.ParameterTensors.ToArray();
         var state = network.StateTensors.ToArray();
         ParameterTensor Find(ParameterTensor[] set, string name) => set.Single(t => t.Name == name);
@@ -42,8 +45,74 @@ public sealed class ReferenceNetwork
                     int? b = arg.Contains("bias=false") ? null : Find(parameters, $"dense{number}.bias").Offset;
                     _steps.Add((c, x) => x.Select(row => Enumerable.Range(0, w.Shape[0]).Select(o =>
                         (b is int bo ? c.Parameters[bo + o] : 0) + Enumerable.Range(0, w.Shape[1]).Sum(i => c.Parameters[w.Offset + o * w.Shape[1] + i] * row[i])).ToArray()).ToArray());
+                    (channels, height, width) = (w.Shape[0], 1, 1);
                     break;
                 }
+                case "Conv2D":
+                {
+                    // Conv2D(filters,KHxKW,stride=SHxSW,padding=PHxPW[,bias=false]): the seven loops of the definition.
+                    int number = Next("conv");
+                    var w = Find(parameters, $"conv{number}.weight");
+                    int? b = arg.Contains("bias=false") ? null : Find(parameters, $"conv{number}.bias").Offset;
+                    string[] parts = arg.Split(',');
+                    int[] kernel = Pair(parts[1]), stride = Pair(parts[2]["stride=".Length..]), padding = Pair(parts[3]["padding=".Length..]);
+                    int ci = channels, h = height, wd = width, co = w.Shape[0];
+                    int oh = (h + 2 * padding[0] - kernel[0]) / stride[0] + 1, ow = (wd + 2 * padding[1] - kernel[1]) / stride[1] + 1;
+                    _steps.Add((c, x) => x.Select(row =>
+                    {
+                        var y = new double[co * oh * ow];
+                        for (int o = 0; o < co; o++)
+                            for (int oy = 0; oy < oh; oy++)
+                                for (int ox = 0; ox < ow; ox++)
+                                {
+                                    double sum = b is int bo ? c.Parameters[bo + o] : 0;
+                                    for (int i = 0; i < ci; i++)
+                                        for (int ky = 0; ky < kernel[0]; ky++)
+                                            for (int kx = 0; kx < kernel[1]; kx++)
+                                            {
+                                                int iy = oy * stride[0] - padding[0] + ky, ix = ox * stride[1] - padding[1] + kx;
+                                                if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+                                                sum += c.Parameters[w.Offset + ((o * ci + i) * kernel[0] + ky) * kernel[1] + kx] * row[(i * h + iy) * wd + ix];
+                                            }
+                                    y[(o * oh + oy) * ow + ox] = sum;
+                                }
+                        return y;
+                    }).ToArray());
+                    (channels, height, width) = (co, oh, ow);
+                    break;
+                }
+                case "MaxPool2D" or "AvgPool2D":
+                {
+                    string[] parts = arg.Split(',');
+                    int size = int.Parse(parts[0], CultureInfo.InvariantCulture), step = int.Parse(parts[1]["stride=".Length..], CultureInfo.InvariantCulture);
+                    int ch = channels, h = height, wd = width, oh = (h - size) / step + 1, ow = (wd - size) / step + 1;
+                    bool max = kind == "MaxPool2D";
+                    _steps.Add((c, x) => x.Select(row =>
+                    {
+                        var y = new double[ch * oh * ow];
+                        for (int q = 0; q < ch; q++)
+                            for (int oy = 0; oy < oh; oy++)
+                                for (int ox = 0; ox < ow; ox++)
+                                {
+                                    var window = from ky in Enumerable.Range(0, size) from kx in Enumerable.Range(0, size)
+                                                 select row[(q * h + oy * step + ky) * wd + ox * step + kx];
+                                    y[(q * oh + oy) * ow + ox] = max ? window.Max() : window.Average();
+                                }
+                        return y;
+                    }).ToArray());
+                    (height, width) = (oh, ow);
+                    break;
+                }
+                case "GlobalAvgPool":
+                {
+                    int plane = height * width;
+                    _steps.Add((c, x) => x.Select(row => row.Chunk(plane).Select(p => p.Average()).ToArray()).ToArray());
+                    (height, width) = (1, 1);
+                    break;
+                }
+                case "Flatten":
+                    (channels, height, width) = (channels * height * width, 1, 1);
+                    break;
                 case "BatchNorm":
                 {
                     int number = Next("batchnorm");
@@ -52,16 +121,20 @@ public sealed class ReferenceNetwork
                     var beta = Find(parameters, $"batchnorm{number}.bias");
                     var mean = Find(state, $"batchnorm{number}.running_mean");
                     var variance = Find(state, $"batchnorm{number}.running_var");
+                    // Per feature of a vector, per channel of an image (over the batch and the plane).
+                    int plane = height * width, features = channels;
                     _steps.Add((c, x) =>
                     {
                         int n = x[0].Length, batch = x.Length;
                         var y = x.Select(r => new double[n]).ToArray();
-                        for (int j = 0; j < n; j++)
+                        for (int j = 0; j < features; j++)
                         {
-                            double mu = c.Training ? x.Average(r => r[j]) : c.State[mean.Offset + j];
-                            double v = c.Training ? x.Sum(r => (r[j] - mu) * (r[j] - mu)) / batch : c.State[variance.Offset + j];
+                            var values = from r in x from p in Enumerable.Range(0, plane) select r[j * plane + p];
+                            double mu = c.Training ? values.Average() : c.State[mean.Offset + j];
+                            double v = c.Training ? values.Sum(t => (t - mu) * (t - mu)) / (batch * plane) : c.State[variance.Offset + j];
                             for (int r = 0; r < batch; r++)
-                                y[r][j] = c.Parameters[gamma.Offset + j] * (x[r][j] - mu) / Math.Sqrt(v + eps) + c.Parameters[beta.Offset + j];
+                                for (int p = 0; p < plane; p++)
+                                    y[r][j * plane + p] = c.Parameters[gamma.Offset + j] * (x[r][j * plane + p] - mu) / Math.Sqrt(v + eps) + c.Parameters[beta.Offset + j];
                         }
                         return y;
                     });
@@ -83,7 +156,8 @@ public sealed class ReferenceNetwork
                 case "PReLU":
                 {
                     var slope = Find(parameters, $"prelu{Next("prelu")}.weight");
-                    _steps.Add((c, x) => x.Select(row => row.Select((t, j) => t > 0 ? t : c.Parameters[slope.Offset + j] * t).ToArray()).ToArray());
+                    int plane = height * width; // one slope per channel
+                    _steps.Add((c, x) => x.Select(row => row.Select((t, j) => t > 0 ? t : c.Parameters[slope.Offset + j / plane] * t).ToArray()).ToArray());
                     break;
                 }
                 case "Dropout":
@@ -108,6 +182,7 @@ public sealed class ReferenceNetwork
                     string activation = kind == "GELU" && arg == "tanh" ? "GELUtanh" : kind;
                     double value = arg.Length > 0 && activation is not ("GELUtanh" or "Maxout") ? double.Parse(arg, CultureInfo.InvariantCulture) : 0;
                     int pieces = kind == "Maxout" ? int.Parse(arg, CultureInfo.InvariantCulture) : 1;
+                    channels /= pieces;
                     _steps.Add((_, x) => x.Select(row => Activate(activation, value, pieces, row)).ToArray());
                     break;
             }
@@ -168,6 +243,8 @@ public sealed class ReferenceNetwork
         }
         return total / batch;
     }
+
+    private static int[] Pair(string text) => text.Split('x').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
 
     private static string Argument(string token)
     {
