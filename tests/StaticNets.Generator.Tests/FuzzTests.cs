@@ -20,6 +20,7 @@ public class FuzzTests(ITestOutputHelper output)
     [
         "Input", "Dense", "Dense", "Dense", "ReLU", "LeakyReLU", "ELU", "SELU", "Sigmoid", "Tanh", "GELU", "Swish", "Softplus",
         "Maxout", "Softmax", "BatchNorm", "LayerNorm", "Dropout", "PReLU", "SaveAs", "Add",
+        "Conv2D", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool", "Flatten",
     ];
 
     private static readonly string[] Sizes = ["0", "-1", "1", "2", "3", "5", "7", "16", "17", "33", "100", "1000", "65536", "1048576", "int.MaxValue", "int.MinValue"];
@@ -120,7 +121,10 @@ public class FuzzTests(ITestOutputHelper output)
     {
         string Pick(string[] values) => values[rng.NextInt(values.Length)];
         var layers = new List<string>();
-        if (exactly is null && rng.NextInt(8) > 0) layers.Add($"[Input({Pick(["1", "2", "3", "7", "17", "33", "100"])})]");
+        if (exactly is null && rng.NextInt(8) > 0)
+            layers.Add(rng.NextInt(3) == 0
+                ? $"[Input({Pick(["1", "3"])}, {Pick(["1", "4", "9", "28"])}, {Pick(["1", "5", "9", "28"])})]"
+                : $"[Input({Pick(["1", "2", "3", "7", "17", "33", "100"])})]");
         int count = exactly ?? rng.NextInt(9);
         for (int k = 0; k < count; k++)
         {
@@ -131,7 +135,14 @@ public class FuzzTests(ITestOutputHelper output)
             string real = wild ? Pick(Reals) : Pick(["0.1", "0.2f", "0.5"]);
             layers.Add(kind switch
             {
-                "Input" => $"[Input({size})]",
+                "Input" => rng.NextInt(2) == 0 ? $"[Input({size})]" : $"[Input({size}, {Pick(Sizes)}, {Pick(["1", "5"])})]",
+                "Conv2D" => rng.NextInt(3) switch
+                {
+                    0 => $"[Conv2D({size}, {Pick(["1", "2", "3", "5"])})]",
+                    1 => $"[Conv2D({size}, {Pick(["1", "3", "4"])}, stride: {Pick(["1", "2", "0"])}, padding: {Pick(["0", "1", "Padding.Same", "-3"])})]",
+                    _ => $"[Conv2D({size}, 3, KernelWidth = {Pick(Sizes)}, PaddingWidth = {Pick(["0", "1", "Padding.Same"])}, Bias = false)]",
+                },
+                "MaxPool2D" or "AvgPool2D" => rng.NextInt(2) == 0 ? $"[{kind}({Pick(["2", "3", size])})]" : $"[{kind}({Pick(["2", "3"])}, {Pick(["1", "2", size])})]",
                 "Dense" => rng.NextInt(3) switch
                 {
                     0 => $"[Dense({size})]",

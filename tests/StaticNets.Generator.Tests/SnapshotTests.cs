@@ -53,6 +53,17 @@ public class SnapshotTests
             [Dense(3)]
             public partial class ResidualNet;
             """,
+        ["SmallCnn"] = """
+            using StaticNets;
+            namespace Demo;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)]
+            [Input(1, 28, 28)]
+            [Conv2D(16, 3, padding: Padding.Same, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
+            [Conv2D(32, 3, padding: 1)] [PReLU] [AvgPool2D(2)] [Dropout(0.1)]
+            [Conv2D(32, 1)] [ReLU] [GlobalAvgPool]
+            [Dense(10)]
+            public partial class SmallCnn;
+            """,
         ["InferenceOnly"] = """
             using StaticNets;
             [Network]

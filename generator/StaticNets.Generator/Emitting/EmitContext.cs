@@ -135,7 +135,7 @@ internal sealed class EmitContext
     public string Whole(string name) => Local(name, () => $"{Names.AsSpan}(_{name})");
 
     /// <summary>The op's own scratch of Predict (<see cref="OpPlan.InferenceScratch"/>).</summary>
-    public string InferenceScratch(OpPlan op) => Local(op.Name + "Scratch", () => ScratchSlice(op.Name + "Scratch"));
+    public string InferenceScratch(OpPlan op) => Local(op.InferenceScratchName, () => ScratchSlice(op.InferenceScratchName));
 
     private string ScratchSlice(string name)
     {

@@ -44,9 +44,9 @@ internal sealed class NetworkLayout
         foreach (OpPlan op in Ops)
         {
             // An op skipped at inference may still lend its scratch to the op that computes its output (a folded BatchNorm).
-            if (op.InferenceScratch > 0) PredictScratch.Add((op.Name + "Scratch", op.InferenceScratch));
+            if (op.InferenceScratch > 0) AddScratch(op.InferenceScratchName, op.InferenceScratch);
             if (op.SkippedAtInference) continue;
-            if (op != Last && !op.AliasesInput(EmitMode.InferenceOne)) PredictScratch.Add((op.Name + "Out", op.Output.Size));
+            if (op != Last && !op.AliasesInput(EmitMode.InferenceOne)) AddScratch(op.Name + "Out", op.Output.Size);
         }
         PredictScratchSize = PredictScratch.Sum(s => s.Size);
     }
@@ -59,6 +59,13 @@ internal sealed class NetworkLayout
 
     // The op whose buffer holds the network's output: the last that is not its input reshaped.
     private OpPlan LastBuffer => Ops.Last(o => !o.AliasesInput(EmitMode.Inference));
+
+    private void AddScratch(string name, int size)
+    {
+        int at = PredictScratch.FindIndex(s => s.Name == name);
+        if (at < 0) PredictScratch.Add((name, size));
+        else if (PredictScratch[at].Size < size) PredictScratch[at] = (name, size);
+    }
 
     public NetworkPlan Plan { get; }
     public bool Trainable { get; }

@@ -24,7 +24,9 @@ internal sealed class Conv2DKind : ILayerKind
             reader.TooSmall(layer, value, what, 1);
             valid = false;
         }
-        foreach (var (value, name) in new[] { (a.PaddingHeight, "PaddingHeight"), (a.PaddingWidth, "PaddingWidth") })
+        // A square setting is one argument as written (padding: …): its problems are reported once.
+        bool square = a.PaddingHeight == a.PaddingWidth && a.KernelHeight == a.KernelWidth && a.StrideHeight == a.StrideWidth;
+        foreach (var (value, name) in square ? new[] { (a.PaddingHeight, "padding") } : new[] { (a.PaddingHeight, "PaddingHeight"), (a.PaddingWidth, "PaddingWidth") })
         {
             if (value >= 0 || value == Padding.Same) continue;
             reader.Invalid(layer, name, value, "the padding must be a number of zero rows or columns (0 or more), or Padding.Same");
@@ -35,7 +37,7 @@ internal sealed class Conv2DKind : ILayerKind
 
         Shape input = reader.Current;
         int padH = Resolve(layer, reader, a.PaddingHeight, a.KernelHeight, a.StrideHeight, "rows");
-        int padW = Resolve(layer, reader, a.PaddingWidth, a.KernelWidth, a.StrideWidth, "columns");
+        int padW = square ? padH : Resolve(layer, reader, a.PaddingWidth, a.KernelWidth, a.StrideWidth, "columns");
         if (padH < 0 || padW < 0) return;
         string? problem = null;
         if (a.KernelHeight > input.Height + 2L * padH)
@@ -165,6 +167,8 @@ internal sealed record Conv2DOp : OpPlan, IFoldsBatchNorm
     }
 
     public override int InferenceScratch => Pointwise ? 0 : ColumnLength;
+
+    public override string InferenceScratchName => "convolutionScratch";
 
     public override bool SkippedAtInference => FoldedBy >= 0;
 

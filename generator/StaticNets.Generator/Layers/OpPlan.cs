@@ -86,6 +86,9 @@ internal abstract record OpPlan
     /// <summary>Floats of scratch one sample needs at inference beyond the outputs (maxout pieces, convolution columns).</summary>
     public virtual int InferenceScratch => 0;
 
+    /// <summary>The name of that scratch in Predict: ops that need it only while they run share one name (the largest is kept).</summary>
+    public virtual string InferenceScratchName => Name + "Scratch";
+
     /// <summary>Constructor code that initializes its parameters and state (<paramref name="rng"/> names the random generator).</summary>
     public virtual void EmitInitialize(CodeWriter w, string rng) { }
 
