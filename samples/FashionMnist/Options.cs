@@ -3,12 +3,13 @@ using System.Globalization;
 namespace FashionMnist;
 
 /// <summary>The command line, parsed and checked.</summary>
-public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int Seed, int Threads, string OutputFolder, bool Download)
+public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int Seed, int Threads, string OutputFolder, bool Download, Model Model = Model.Mlp)
 {
     public const string Usage = """
-        Trains an MLP on Fashion-MNIST and reports test accuracy.
+        Trains a network on Fashion-MNIST and reports test accuracy.
 
         usage: FashionMnist [options]
+          --model mlp|cnn   the MLP (FashionMlp) or the convolutional network (FashionCnn)  default mlp
           --data DIR        folder with the four IDX files (else $STATICNETS_FASHION_MNIST,
                             /usr/share/datasets/fashion-mnist, then ~/.cache/staticnets/fashion-mnist)
           --epochs N        most epochs to train (early stopping may end sooner)   default 30
@@ -46,6 +47,15 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
                 "--threads" => options with { Threads = Number(1, Environment.ProcessorCount) },
                 "--output" => options with { OutputFolder = Value() },
                 "--download" => options with { Download = true },
+                "--model" => options with
+                {
+                    Model = Value() switch
+                    {
+                        "mlp" => Model.Mlp,
+                        "cnn" => Model.Cnn,
+                        var other => throw new OptionsException($"--model must be mlp or cnn; got '{other}'."),
+                    },
+                },
                 "--help" or "-h" => throw new OptionsException(null),
                 _ => throw new OptionsException($"unknown option '{name}'."),
             };
@@ -69,4 +79,13 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
             throw new OptionsException($"--output '{OutputFolder}' cannot be written: {e.Message}");
         }
     }
+}
+
+/// <summary>Which network the sample trains.</summary>
+public enum Model
+{
+    /// <summary><see cref="FashionMlp"/>.</summary>
+    Mlp,
+    /// <summary><see cref="FashionCnn"/>.</summary>
+    Cnn,
 }

@@ -8,12 +8,20 @@ public static class TrainingRun
 {
     public const int ValidationSize = 5000;
 
-    public static double Run(Options options, string dataFolder, TextWriter log, CancellationToken cancellationToken = default)
+    private const int EvaluationBatch = 1000;
+
+    public static double Run(Options options, string dataFolder, TextWriter log, CancellationToken cancellationToken = default) =>
+        options.Model == Model.Cnn
+            ? Run(options, dataFolder, log, maxBatch => new FashionCnn(options.Seed, maxBatch), cancellationToken)
+            : Run(options, dataFolder, log, maxBatch => new FashionMlp(options.Seed, maxBatch), cancellationToken);
+
+    private static double Run<TNetwork>(Options options, string dataFolder, TextWriter log, Func<int, TNetwork> create, CancellationToken cancellationToken)
+        where TNetwork : ITrainableNetwork
     {
         var clock = Stopwatch.StartNew();
         Dataset all = Idx.LoadClassification(DataLocator.PathOf(dataFolder, "train-images-idx3-ubyte"), DataLocator.PathOf(dataFolder, "train-labels-idx1-ubyte"));
         Dataset test = Idx.LoadClassification(DataLocator.PathOf(dataFolder, "t10k-images-idx3-ubyte"), DataLocator.PathOf(dataFolder, "t10k-labels-idx1-ubyte"));
-        if (all.FeatureCount != FashionMlp.InputSize || test.FeatureCount != FashionMlp.InputSize)
+        if (all.FeatureCount != 784 || test.FeatureCount != 784)
             throw new InvalidDataException($"Images in '{dataFolder}' have {all.FeatureCount} pixels; Fashion-MNIST's have 784 (28 × 28).");
         var (train, validation) = all.Split((double)(all.Count - ValidationSize) / all.Count, options.Seed);
 
@@ -24,10 +32,9 @@ public static class TrainingRun
         test = standardizer.ApplyToFeatures(test);
         log.WriteLine($"Fashion-MNIST from {dataFolder}: {train.Count} training, {validation.Count} validation, {test.Count} test images " +
             $"(loaded in {clock.Elapsed.TotalSeconds:F1} s)");
-        log.WriteLine($"network: {FashionMlp.Architecture}, {FashionMlp.ParameterCount} parameters");
-
-        var net = new FashionMlp(options.Seed, maxBatchSize: Math.Max(options.BatchSize, 1000));
-        var trainer = new Trainer<FashionMlp>(net, new Adam(1e-3f), options.BatchSize, options.Seed)
+        var net = create(Math.Max(options.BatchSize, EvaluationBatch));
+        log.WriteLine($"network: {net.Architecture}, {net.Parameters.Length} parameters");
+        var trainer = new Trainer<TNetwork>(net, new Adam(1e-3f), options.BatchSize, options.Seed)
         {
             Threads = options.Threads,
             Schedule = new CosineSchedule(2e-3f, totalEpochs: options.Epochs, warmupEpochs: Math.Min(2, options.Epochs - 1), minimum: 1e-5f),
@@ -56,7 +63,7 @@ public static class TrainingRun
     }
 
     /// <summary>Confusion matrix [true, predicted] over the test set, split over <paramref name="threads"/> copies of the network.</summary>
-    public static int[,] Evaluate(FashionMlp net, Dataset test, int threads)
+    public static int[,] Evaluate(ITrainableNetwork net, Dataset test, int threads)
     {
         var copies = Enumerable.Range(0, threads).Select(t => t == 0 ? net : net.CreateReplica(t)).ToArray();
         var matrices = new int[threads][,];
@@ -64,11 +71,11 @@ public static class TrainingRun
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
             var m = new int[10, 10];
-            var probabilities = new float[1000 * FashionMlp.OutputSize];
+            var probabilities = new float[EvaluationBatch * 10];
             int end = Math.Min(test.Count, (t + 1) * chunk);
-            for (int start = t * chunk; start < end; start += 1000)
+            for (int start = t * chunk; start < end; start += EvaluationBatch)
             {
-                int n = Math.Min(1000, end - start);
+                int n = Math.Min(EvaluationBatch, end - start);
                 copies[t].PredictBatch(test.Features.AsSpan(start * 784, n * 784), probabilities.AsSpan(0, n * 10), n);
                 for (int r = 0; r < n; r++)
                     m[test.Labels![start + r], System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities.AsSpan(r * 10, 10))]++;

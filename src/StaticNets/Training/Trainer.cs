@@ -39,6 +39,8 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private int[] _gatherOrder = [];
     private int _gatherFirst;
     private WorkerPool? _pool;
+    private readonly int _seed;
+    private int _epoch;
     private Phase _phase;
 
     // What the worker pool runs: a slice of the batch each, then a range of the gradient reduction, then a
@@ -61,6 +63,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         Optimizer = optimizer;
         BatchSize = batchSize;
         _rng = new Rng(unchecked((ulong)seed) ^ 0x5DEECE66DUL);
+        _seed = seed;
         _batchInputs = AlignedArrays.Allocate(batchSize * network.InputSize);
         _batchLabels = network.Loss == Loss.SoftmaxCrossEntropy ? new int[batchSize] : [];
         _batchTargets = AlignedArrays.Allocate(network.Loss == Loss.SoftmaxCrossEntropy ? 0 : batchSize * network.OutputSize);
@@ -78,6 +81,12 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
 
     /// <summary>Sets the optimizer's learning rate before each epoch; null keeps it as it is.</summary>
     public ILearningRateSchedule? Schedule { get; init; }
+
+    /// <summary>
+    /// Changes each training sample anew every epoch (flips, shifts, noise, ...), in the batch buffer, never in the data
+    /// set; null for none. Validation and <see cref="Evaluate"/> see the samples unchanged.
+    /// </summary>
+    public ImageAugmentation? Augmentation { get; init; }
 
     /// <summary>A weight penalty added to the loss and gradient; null for none.</summary>
     public Regularization? Regularization { get; init; }
@@ -127,6 +136,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         if (train.Count < Network.MinBatchSize)
             throw new ArgumentException($"train has {train.Count} sample(s); the network trains on batches of at least {Network.MinBatchSize}.", nameof(train));
         if (validation is not null) CheckMatches(validation, nameof(validation));
+        if (Augmentation is not null && Augmentation.Size != Network.InputSize)
+            throw new InvalidOperationException(
+                $"Augmentation works on {Augmentation.Channels}×{Augmentation.Height}×{Augmentation.Width} = {Augmentation.Size} values per sample; the network takes {Network.InputSize}.");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epochs);
         callbacks ??= [];
 
@@ -146,6 +158,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
                     Optimizer.LearningRate = Schedule.LearningRateFor(epoch - 1, history.Count > 0 ? history[^1] : null);
                 long start = Stopwatch.GetTimestamp(), lastReport = start;
                 _rng.Shuffle(order.AsSpan());
+                _epoch = epoch;
                 double lossSum = 0, normSum = 0;
                 long correct = 0, judged = 0, trained = 0;
                 int steps = 0;
@@ -438,7 +451,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         for (int row = 0; row < indices.Length; row++)
         {
             int i = indices[row], k = first + row;
-            data.FeaturesOf(i).CopyTo(_batchInputs.AsSpan(k * inSize, inSize));
+            Span<float> features = _batchInputs.AsSpan(k * inSize, inSize);
+            data.FeaturesOf(i).CopyTo(features);
+            Augmentation?.Apply(features, ImageAugmentation.SeedFor(_seed, _epoch, i));
             if (data.Labels is not null) _batchLabels[k] = data.Labels[i];
             else data.Targets.AsSpan(i * outSize, outSize).CopyTo(_batchTargets.AsSpan(k * outSize, outSize));
         }
