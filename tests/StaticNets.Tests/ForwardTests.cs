@@ -219,5 +219,6 @@ public static class NetworkFactories
         ["ConvNet"] = seed => new ConvNet(seed),
         ["ConvBatchNormNet"] = seed => new ConvBatchNormNet(seed),
         ["ConvResidualNet"] = seed => new ConvResidualNet(seed),
+        ["GroupNormNet"] = seed => new GroupNormNet(seed),
     };
 }

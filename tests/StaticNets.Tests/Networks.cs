@@ -142,3 +142,8 @@ public partial class ConvBatchNormNet;
 [Conv2D(2, 3, KernelWidth = 1, PaddingHeight = 1, PaddingWidth = 0)] [ELU] [Add("a")] [LayerNorm] [Dropout(0.2)]
 [MaxPool2D(3, 2)] [Flatten] [Dense(3)]
 public partial class ConvResidualNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(4, 3, 3)] [Conv2D(6, 2)] [GroupNorm(3)] [Swish] [Conv2D(4, 1, Bias = false)] [GroupNorm(1, Epsilon = 1e-3)] [GlobalAvgPool]
+[Dense(6)] [GroupNorm(2)] [Tanh] [Dense(2)]
+public partial class GroupNormNet;

@@ -35,6 +35,22 @@ public sealed class LayerNormAttribute : Attribute
 }
 
 /// <summary>
+/// Group normalization (Wu and He, 2018): each sample's channels split into <paramref name="groups"/> groups of
+/// consecutive channels, each group normalized over its channels and their planes, then scaled by γ and shifted by β
+/// per channel (γ starts at 1, β at 0; PyTorch's GroupNorm). The same at training and inference, and independent of
+/// the batch size. One group is LayerNorm with per-channel γ and β; one channel per group is InstanceNorm.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GroupNormAttribute(int groups) : Attribute
+{
+    /// <summary>Groups the channels split into; it must divide the channels.</summary>
+    public int Groups { get; } = groups;
+
+    /// <summary>Added to the variance before the square root.</summary>
+    public double Epsilon { get; set; } = 1e-5;
+}
+
+/// <summary>
 /// Inverted dropout: in training each value is zeroed with probability <paramref name="rate"/> and the
 /// rest scaled by 1/(1 − rate); at inference it is the identity (unless Monte-Carlo prediction asks for it).
 /// Masks come from the network's seeded generator, so runs are reproducible.

@@ -153,6 +153,30 @@ public sealed class ReferenceNetwork
                     }).ToArray());
                     break;
                 }
+                case "GroupNorm":
+                {
+                    // GroupNorm(groups,eps=E): each sample's groups of consecutive channels normalized over their planes.
+                    int number = Next("groupnorm");
+                    string[] parts = arg.Split(',');
+                    int groups = int.Parse(parts[0], CultureInfo.InvariantCulture);
+                    double eps = double.Parse(parts[1]["eps=".Length..], CultureInfo.InvariantCulture);
+                    var gamma = Find(parameters, $"groupnorm{number}.weight");
+                    var beta = Find(parameters, $"groupnorm{number}.bias");
+                    int plane = height * width, perGroup = channels / groups * plane;
+                    _steps.Add((c, x) => x.Select(row =>
+                    {
+                        var y = new double[row.Length];
+                        for (int g = 0; g < groups; g++)
+                        {
+                            var values = row.Skip(g * perGroup).Take(perGroup).ToArray();
+                            double mu = values.Average(), v = values.Sum(t => (t - mu) * (t - mu)) / perGroup;
+                            for (int i = g * perGroup; i < (g + 1) * perGroup; i++)
+                                y[i] = c.Parameters[gamma.Offset + i / plane] * (row[i] - mu) / Math.Sqrt(v + eps) + c.Parameters[beta.Offset + i / plane];
+                        }
+                        return y;
+                    }).ToArray());
+                    break;
+                }
                 case "PReLU":
                 {
                     var slope = Find(parameters, $"prelu{Next("prelu")}.weight");
