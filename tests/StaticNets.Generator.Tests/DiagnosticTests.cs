@@ -59,6 +59,7 @@ public class DiagnosticTests
         { "SN0019", "[Network] [Input(1, 6, 5)] [Conv2D(2, 3, KernelWidth = 8, PaddingWidth = 1)] [Flatten] [Dense(2)] public partial class N;", "Conv2D(2, 3, KernelWidth = 8, PaddingWidth = 1)", "with 1 columns of padding on each side" },
         { "SN0019", "[Network] [Input(1, 5, 5)] [MaxPool2D(2)] [AvgPool2D(3)] [Flatten] [Dense(2)] public partial class N;", "AvgPool2D(3)", "a 3×3 window is larger than the 2×2 plane" },
         { "SN0019", "[Network] [Input(3, 4, 4)] [Conv2D(6, 3)] [GroupNorm(4)] [Flatten] [Dense(2)] public partial class N;", "GroupNorm(4)", "its 6 channels do not split into 4 groups" },
+        { "SN0006", "[Network] [Input(3)] [Dense(6)] [InstanceNorm] [Dense(2)] public partial class N;", "InstanceNorm", "it takes an image" },
         { "SN0002", "[Network] [Input(3, 4, 4)] [Conv2D(6, 3)] [GroupNorm(0)] [Flatten] [Dense(2)] public partial class N;", "GroupNorm(0)", "0 groups" },
         { "SN0007", "[Network] [Input(1, 5, 5)] [Conv2D(2, 3, stride: 2, padding: Padding.Same)] [Flatten] [Dense(2)] public partial class N;", "Conv2D(2, 3, stride: 2, padding: Padding.Same)", "only with stride 1" },
         { "SN0007", "[Network] [Input(1, 5, 5)] [Conv2D(2, 4, padding: Padding.Same)] [Flatten] [Dense(2)] public partial class N;", "Conv2D(2, 4, padding: Padding.Same)", "needs an odd kernel" },

@@ -220,5 +220,6 @@ public static class NetworkFactories
         ["ConvBatchNormNet"] = seed => new ConvBatchNormNet(seed),
         ["ConvResidualNet"] = seed => new ConvResidualNet(seed),
         ["GroupNormNet"] = seed => new GroupNormNet(seed),
+        ["InstanceNormNet"] = seed => new InstanceNormNet(seed),
     };
 }

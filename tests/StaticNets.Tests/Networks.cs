@@ -147,3 +147,7 @@ public partial class ConvResidualNet;
 [Input(4, 3, 3)] [Conv2D(6, 2)] [GroupNorm(3)] [Swish] [Conv2D(4, 1, Bias = false)] [GroupNorm(1, Epsilon = 1e-3)] [GlobalAvgPool]
 [Dense(6)] [GroupNorm(2)] [Tanh] [Dense(2)]
 public partial class GroupNormNet;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(2, 4, 4)] [Conv2D(3, 3, padding: 1)] [InstanceNorm] [ReLU] [Conv2D(2, 2, stride: 2)] [InstanceNorm(Epsilon = 1e-4)] [Flatten] [Dense(3)]
+public partial class InstanceNormNet;

@@ -40,7 +40,7 @@ internal sealed class GroupNormKind : ILayerKind
 /// GroupNorm over <see cref="Groups"/> groups of consecutive channels (each with its plane), γ and β per channel: the
 /// same in training and inference, where it reads γ and β from the inference copy.
 /// </summary>
-internal sealed record GroupNormOp : OpPlan, INormalizationOp
+internal record GroupNormOp : OpPlan, INormalizationOp
 {
     public int Groups { get; init; }
     public float Epsilon { get; init; }

@@ -51,6 +51,18 @@ public sealed class GroupNormAttribute(int groups) : Attribute
 }
 
 /// <summary>
+/// Instance normalization (Ulyanov et al., 2016): each channel of each sample normalized over its own plane, then scaled
+/// by γ and shifted by β per channel (γ starts at 1, β at 0): PyTorch's InstanceNorm2d(affine=True) without running
+/// statistics, so the same at training and inference. It is GroupNorm with one channel per group.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class InstanceNormAttribute : Attribute
+{
+    /// <summary>Added to the variance before the square root.</summary>
+    public double Epsilon { get; set; } = 1e-5;
+}
+
+/// <summary>
 /// Inverted dropout: in training each value is zeroed with probability <paramref name="rate"/> and the
 /// rest scaled by 1/(1 − rate); at inference it is the identity (unless Monte-Carlo prediction asks for it).
 /// Masks come from the network's seeded generator, so runs are reproducible.

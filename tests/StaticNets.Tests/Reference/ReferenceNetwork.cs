@@ -153,15 +153,17 @@ public sealed class ReferenceNetwork
                     }).ToArray());
                     break;
                 }
-                case "GroupNorm":
+                case "GroupNorm" or "InstanceNorm":
                 {
-                    // GroupNorm(groups,eps=E): each sample's groups of consecutive channels normalized over their planes.
-                    int number = Next("groupnorm");
+                    // GroupNorm(groups,eps=E): each sample's groups of consecutive channels normalized over their planes;
+                    // InstanceNorm(eps=E): one channel per group.
+                    string prefix = kind.ToLowerInvariant();
+                    int number = Next(prefix);
                     string[] parts = arg.Split(',');
-                    int groups = int.Parse(parts[0], CultureInfo.InvariantCulture);
-                    double eps = double.Parse(parts[1]["eps=".Length..], CultureInfo.InvariantCulture);
-                    var gamma = Find(parameters, $"groupnorm{number}.weight");
-                    var beta = Find(parameters, $"groupnorm{number}.bias");
+                    int groups = kind == "InstanceNorm" ? channels : int.Parse(parts[0], CultureInfo.InvariantCulture);
+                    double eps = double.Parse(parts[^1]["eps=".Length..], CultureInfo.InvariantCulture);
+                    var gamma = Find(parameters, $"{prefix}{number}.weight");
+                    var beta = Find(parameters, $"{prefix}{number}.bias");
                     int plane = height * width, perGroup = channels / groups * plane;
                     _steps.Add((c, x) => x.Select(row =>
                     {
