@@ -161,6 +161,28 @@ public class ConvolutionKernelTests
         Assert.Equal(new float[] { 1, 1, 1, 1, 2, 2, 2, 2 }, dx);
     }
 
+    [Fact]
+    public void Spatial_dropout_drops_whole_channels_and_scales_the_rest()
+    {
+        const int batch = 4, channels = 50, plane = 9;
+        var x = Enumerable.Repeat(1f, batch * channels * plane).ToArray();
+        var a = new float[x.Length];
+        var mask = new float[batch * channels];
+        ElementwiseKernels.SpatialDropoutForward(x, mask, a, batch, channels, plane, 0.5f, new Rng(3));
+        int dropped = 0;
+        for (int q = 0; q < batch * channels; q++)
+        {
+            float value = a[q * plane];
+            Assert.True(value is 0f or 2f, $"channel {q} scaled by {value}");
+            Assert.All(a.AsSpan(q * plane, plane).ToArray(), v => Assert.Equal(value, v));
+            if (value == 0f) dropped++;
+        }
+        Assert.InRange(dropped, 70, 130);
+        var dx = new float[x.Length];
+        ElementwiseKernels.SpatialDropoutBackward(x, mask, dx, batch, channels, plane);
+        Assert.Equal(a, dx);
+    }
+
     private static double[] Reference(float[] x, float[] weights, float[] bias, int batch, ConvolutionShape s)
     {
         var y = new double[batch * s.OutSize];

@@ -149,5 +149,5 @@ public partial class ConvResidualNet;
 public partial class GroupNormNet;
 
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
-[Input(2, 4, 4)] [Conv2D(3, 3, padding: 1)] [InstanceNorm] [ReLU] [Conv2D(2, 2, stride: 2)] [InstanceNorm(Epsilon = 1e-4)] [Flatten] [Dense(3)]
+[Input(2, 4, 4)] [Conv2D(3, 3, padding: 1)] [InstanceNorm] [ReLU] [SpatialDropout(0.4)] [Conv2D(2, 2, stride: 2)] [InstanceNorm(Epsilon = 1e-4)] [Flatten] [Dense(3)]
 public partial class InstanceNormNet;

@@ -26,7 +26,7 @@ internal sealed class DropoutKind : ILayerKind
 /// Each value kept with probability 1 − <see cref="Rate"/> and scaled by 1/(1 − rate), or zeroed: the mask (0 or the
 /// scale per value) is kept for backward. One-sample inference passes its input on untouched.
 /// </summary>
-internal sealed record DropoutOp : OpPlan, IStochasticOp
+internal record DropoutOp : OpPlan, IStochasticOp
 {
     public float Rate { get; init; }
 
@@ -37,11 +37,17 @@ internal sealed record DropoutOp : OpPlan, IStochasticOp
 
     public override bool AliasesInput(EmitMode mode) => mode == EmitMode.InferenceOne;
 
-    public override IEnumerable<BufferPlan> Buffers(bool trainable) => [new BufferPlan(Name + "Mask", Output.Size)];
+    /// <summary>Mask values per sample: one per value (one per channel for SpatialDropout).</summary>
+    protected virtual int MaskWidth => Output.Size;
 
-    public string Mask(EmitContext c) => c.Buffer(this, "Mask", Output.Size);
+    public override IEnumerable<BufferPlan> Buffers(bool trainable) => [new BufferPlan(Name + "Mask", MaskWidth)];
 
-    public override void EmitForward(EmitContext c) =>
+    public string Mask(EmitContext c) => c.Buffer(this, "Mask", MaskWidth);
+
+    public override void EmitForward(EmitContext c) => EmitDrop(c);
+
+    /// <summary>Draws the masks and applies them: training, and Monte-Carlo prediction.</summary>
+    protected virtual void EmitDrop(EmitContext c) =>
         c.Call($"{Names.Kernels}.ElementwiseKernels.DropoutForward", c.In(this), Mask(c), c.Out(this), Rate, "_rng");
 
     public override void EmitBackward(EmitContext c, string dz, string target) =>
@@ -56,7 +62,7 @@ internal sealed record DropoutOp : OpPlan, IStochasticOp
             return;
         }
         c.Open("if (dropout)");
-        c.Call($"{Names.Kernels}.ElementwiseKernels.DropoutForward", c.In(this), Mask(c), c.Out(this), Rate, "_rng");
+        EmitDrop(c);
         c.Close();
         c.Open("else");
         c.Line($"{c.In(this)}.CopyTo({c.Out(this)});");

@@ -74,6 +74,18 @@ public sealed class DropoutAttribute(double rate) : Attribute
     public double Rate { get; } = rate;
 }
 
+/// <summary>
+/// Channel dropout for images (PyTorch's Dropout2d): in training each channel of each sample is zeroed whole with
+/// probability <paramref name="rate"/> and the rest scaled by 1/(1 − rate) (neighbouring pixels are correlated, so
+/// dropping single values barely regularizes a convolution); at inference it is the identity.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SpatialDropoutAttribute(double rate) : Attribute
+{
+    /// <summary>Probability of dropping a channel, in [0, 1).</summary>
+    public double Rate { get; } = rate;
+}
+
 /// <summary>Parametric ReLU: x for x &gt; 0, α·x otherwise, with one learnable α per feature.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class PReLUAttribute : Attribute

@@ -61,4 +61,26 @@ public static partial class ElementwiseKernels
             dAlpha[c] += (float)slope;
         }
     }
+
+    /// <summary>
+    /// Channel dropout: one mask value per sample and channel (0, or 1/(1 − rate) with probability 1 − rate), written to
+    /// <paramref name="mask"/> for backward; each plane is multiplied by its channel's value.
+    /// </summary>
+    public static void SpatialDropoutForward(ReadOnlySpan<float> x, Span<float> mask, Span<float> a, int batch, int channels, int plane, float rate, Rng rng)
+    {
+        Check(x.Length, a.Length, batch * channels * plane);
+        Check(mask.Length, mask.Length, batch * channels);
+        rng.FillDropoutMask(mask, rate, 1f / (1f - rate));
+        for (int q = 0; q < batch * channels; q++)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(x.Slice(q * plane, plane), mask[q], a.Slice(q * plane, plane));
+    }
+
+    /// <summary>dx = da times its channel's mask value.</summary>
+    public static void SpatialDropoutBackward(ReadOnlySpan<float> da, ReadOnlySpan<float> mask, Span<float> dx, int batch, int channels, int plane)
+    {
+        Check(da.Length, dx.Length, batch * channels * plane);
+        Check(mask.Length, mask.Length, batch * channels);
+        for (int q = 0; q < batch * channels; q++)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(da.Slice(q * plane, plane), mask[q], dx.Slice(q * plane, plane));
+    }
 }

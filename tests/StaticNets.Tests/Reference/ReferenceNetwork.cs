@@ -186,15 +186,17 @@ public sealed class ReferenceNetwork
                     _steps.Add((c, x) => x.Select(row => row.Select((t, j) => t > 0 ? t : c.Parameters[slope.Offset + j / plane] * t).ToArray()).ToArray());
                     break;
                 }
-                case "Dropout":
+                case "Dropout" or "SpatialDropout":
                 {
+                    // The network's masks in layer order: one value per value, or per channel for SpatialDropout.
                     int index = dropouts++;
+                    int group = kind == "SpatialDropout" ? height * width : 1;
                     _steps.Add((c, x) =>
                     {
                         if (!c.Training) return x;
                         float[] mask = c.Masks?[index] ?? throw new InvalidOperationException("training-mode reference needs the dropout masks");
-                        int n = x[0].Length;
-                        return x.Select((row, r) => row.Select((t, j) => t * mask[r * n + j]).ToArray()).ToArray();
+                        int n = x[0].Length / group;
+                        return x.Select((row, r) => row.Select((t, j) => t * mask[r * n + j / group]).ToArray()).ToArray();
                     });
                     break;
                 }
