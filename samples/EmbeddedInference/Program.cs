@@ -9,7 +9,8 @@ const string Usage = """
     Classifies Fashion-MNIST test images one at a time with the model the FashionMnist sample saved.
 
     usage: EmbeddedInference [options]
-      --model DIR     folder with fashion-mnist.snw and standardizer.json    default ./fashion-mnist-output
+      --model DIR     folder with the weights and standardizer.json          default ./fashion-mnist-output
+      --network NAME  mlp (fashion-mnist.snw) or cnn (fashion-mnist-cnn.snw)  default mlp
       --data DIR      folder with the Fashion-MNIST files (else found as the FashionMnist sample finds them)
       --images N      how many test images to classify, from the first          default 10000 (all)
       --help          this text
@@ -17,6 +18,7 @@ const string Usage = """
 
 string modelFolder = "fashion-mnist-output";
 string? dataFolder = null;
+Model network = Model.Mlp;
 int count = 10_000;
 for (int i = 0; i < args.Length; i++)
 {
@@ -30,8 +32,10 @@ for (int i = 0; i < args.Length; i++)
         case "--model" when value is not null: modelFolder = value; i++; break;
         case "--data" when value is not null: dataFolder = value; i++; break;
         case "--images" when int.TryParse(value, out int n) && n is >= 1 and <= 10_000: count = n; i++; break;
-        case "--model" or "--data" or "--images":
-            Console.Error.WriteLine($"error: {option} needs {(option == "--images" ? "a whole number from 1 to 10000" : "a folder")}.\n\n{Usage}");
+        case "--network" when value is "mlp" or "cnn": network = value == "cnn" ? Model.Cnn : Model.Mlp; i++; break;
+        case "--model" or "--data" or "--images" or "--network":
+            string needs = option switch { "--images" => "a whole number from 1 to 10000", "--network" => "mlp or cnn", _ => "a folder" };
+            Console.Error.WriteLine($"error: {option} needs {needs}.\n\n{Usage}");
             return 2;
         default:
             Console.Error.WriteLine($"error: unknown option '{option}'.\n\n{Usage}");
@@ -39,10 +43,11 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-string weights = Path.Combine(modelFolder, "fashion-mnist.snw"), standardization = Path.Combine(modelFolder, "standardizer.json");
+string weights = Path.Combine(modelFolder, Models.WeightsFileName(network)), standardization = Path.Combine(modelFolder, "standardizer.json");
 if (!File.Exists(weights) || !File.Exists(standardization))
 {
-    Console.Error.WriteLine($"No trained model in '{Path.GetFullPath(modelFolder)}'. Train one first:\n  dotnet run -c Release --project samples/FashionMnist -- --output {modelFolder}");
+    Console.Error.WriteLine($"No trained {(network == Model.Cnn ? "CNN" : "MLP")} in '{Path.GetFullPath(modelFolder)}'. Train one first:\n" +
+        $"  dotnet run -c Release --project samples/FashionMnist -- --output {modelFolder}{(network == Model.Cnn ? " --model cnn" : "")}");
     return 1;
 }
 string? folder;
@@ -63,14 +68,26 @@ if (folder is null)
 
 try
 {
-    var net = new FashionMlp(maxBatchSize: 1);
+    return network == Model.Cnn
+        ? Run(new FashionCnn(maxBatchSize: 1), weights, standardization, folder, count)
+        : Run(new FashionMlp(maxBatchSize: 1), weights, standardization, folder, count);
+}
+catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    return 1;
+}
+
+// Generic over the network type, so Predict is a direct call the JIT (or NativeAOT) can inline into the loop.
+static int Run<TNetwork>(TNetwork net, string weights, string standardization, string folder, int count) where TNetwork : INetwork
+{
     WeightsFile.Load(net, weights);
     Standardizer standardizer = Standardizer.Load(standardization);
     Dataset test = Idx.LoadClassification(DataLocator.PathOf(folder, "t10k-images-idx3-ubyte"), DataLocator.PathOf(folder, "t10k-labels-idx1-ubyte"));
     count = Math.Min(count, test.Count);
 
-    Span<float> pixels = stackalloc float[FashionMlp.InputSize];
-    Span<float> probabilities = stackalloc float[FashionMlp.OutputSize];
+    Span<float> pixels = stackalloc float[net.InputSize];
+    Span<float> probabilities = stackalloc float[net.OutputSize];
     Classify(net, standardizer, test.FeaturesOf(0), pixels, probabilities); // the first call builds the inference copy
 
     var latencies = new double[count];
@@ -96,15 +113,10 @@ try
     return 0;
 
     // What an app does per image: standardize as in training, predict, take the likeliest class.
-    static int Classify(FashionMlp net, Standardizer standardizer, ReadOnlySpan<float> image, Span<float> pixels, Span<float> probabilities)
+    static int Classify(TNetwork net, Standardizer standardizer, ReadOnlySpan<float> image, Span<float> pixels, Span<float> probabilities)
     {
         standardizer.Transform(image, pixels);
         net.Predict(pixels, probabilities);
         return System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities);
     }
-}
-catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
-{
-    Console.Error.WriteLine("error: " + e.Message);
-    return 1;
 }

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace FashionMnist;
 
 /// <summary>The command line, parsed and checked.</summary>
-public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int Seed, int Threads, string OutputFolder, bool Download, Model Model = Model.Mlp)
+public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int Seed, int Threads, string OutputFolder, bool Download, Model Model = Model.Mlp, bool Augment = false)
 {
     public const string Usage = """
         Trains a network on Fashion-MNIST and reports test accuracy.
@@ -17,6 +17,7 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
           --seed N          fixes initialization, shuffling and dropout            default 1
           --threads N       threads for data-parallel training and evaluation      default 1
           --output DIR      where weights, history and plot are written            default ./fashion-mnist-output
+          --augment         flip and shift the training images at random each epoch
           --download        download the data into the cache if it is not found (official mirror, checksummed)
           --help            this text
         """;
@@ -47,6 +48,7 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
                 "--threads" => options with { Threads = Number(1, Environment.ProcessorCount) },
                 "--output" => options with { OutputFolder = Value() },
                 "--download" => options with { Download = true },
+                "--augment" => options with { Augment = true },
                 "--model" => options with
                 {
                     Model = Value() switch
@@ -81,11 +83,3 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
     }
 }
 
-/// <summary>Which network the sample trains.</summary>
-public enum Model
-{
-    /// <summary><see cref="FashionMlp"/>.</summary>
-    Mlp,
-    /// <summary><see cref="FashionCnn"/>.</summary>
-    Cnn,
-}

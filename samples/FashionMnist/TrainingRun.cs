@@ -10,6 +10,7 @@ public static class TrainingRun
 
     private const int EvaluationBatch = 1000;
 
+
     public static double Run(Options options, string dataFolder, TextWriter log, CancellationToken cancellationToken = default) =>
         options.Model == Model.Cnn
             ? Run(options, dataFolder, log, maxBatch => new FashionCnn(options.Seed, maxBatch), cancellationToken)
@@ -34,8 +35,13 @@ public static class TrainingRun
             $"(loaded in {clock.Elapsed.TotalSeconds:F1} s)");
         var net = create(Math.Max(options.BatchSize, EvaluationBatch));
         log.WriteLine($"network: {net.Architecture}, {net.Parameters.Length} parameters");
+        // Mirrored and shifted clothes are still the same clothes; pixels shifted in are black, as standardized.
+        ImageAugmentation? augmentation = options.Augment
+            ? new ImageAugmentation(1, 28, 28) { HorizontalFlip = true, MaxShift = 2, FillValue = -standardizer.Mean[0] / standardizer.StandardDeviation[0] }
+            : null;
         var trainer = new Trainer<TNetwork>(net, new Adam(1e-3f), options.BatchSize, options.Seed)
         {
+            Augmentation = augmentation,
             Threads = options.Threads,
             Schedule = new CosineSchedule(2e-3f, totalEpochs: options.Epochs, warmupEpochs: Math.Min(2, options.Epochs - 1), minimum: 1e-5f),
         };
@@ -53,12 +59,13 @@ public static class TrainingRun
         ConfusionMatrix.Write(log, confusion, FashionMlp.Classes);
 
         Directory.CreateDirectory(options.OutputFolder);
-        WeightsFile.Save(net, Path.Combine(options.OutputFolder, "fashion-mnist.snw"));
+        string weightsName = Models.WeightsFileName(options.Model);
+        WeightsFile.Save(net, Path.Combine(options.OutputFolder, weightsName));
         standardizer.Save(Path.Combine(options.OutputFolder, "standardizer.json"));
         history.SaveCsv(Path.Combine(options.OutputFolder, "history.csv"));
         Curves.Save(history, Path.Combine(options.OutputFolder, "curves.png"));
         log.WriteLine();
-        log.WriteLine($"saved fashion-mnist.snw, standardizer.json, history.csv and curves.png in {Path.GetFullPath(options.OutputFolder)}");
+        log.WriteLine($"saved {weightsName}, standardizer.json, history.csv and curves.png in {Path.GetFullPath(options.OutputFolder)}");
         return accuracy;
     }
 

@@ -93,6 +93,22 @@ public class SnapshotTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Generated_code_reads_as_written_by_hand(string name)
+    {
+        string source = GeneratorHarness.Run(Networks[name]).Run.GeneratedSources[0].SourceText.ToString();
+        string[] lines = source.Split('\n');
+        // No line over 160 columns; spans sliced from the blocks by name (locals made once), not at every use.
+        Assert.All(lines, line => Assert.True(line.Length <= 160, $"{line.Length} columns: {line.Trim()}"));
+        var slices = lines.Select(l => l.Trim()).Where(l => l.Contains(".Slice(", StringComparison.Ordinal) && (l.StartsWith("global::StaticNets.Kernels", StringComparison.Ordinal)));
+        Assert.Empty(slices);
+        // Each generated method once: no two methods with the same body.
+        var bodies = System.Text.RegularExpressions.Regex.Matches(source, @"private static void (\w+)\(([^)]*)\)\s*\{([\s\S]*?)\n        \}")
+            .Select(m => m.Groups[3].Value).ToList();
+        Assert.Equal(bodies.Count, bodies.Distinct().Count());
+    }
+
     [Fact]
     public void Output_is_deterministic()
     {

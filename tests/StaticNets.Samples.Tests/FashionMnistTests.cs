@@ -22,6 +22,24 @@ public class FashionMnistTests(ITestOutputHelper output)
         Directory.Delete(outputFolder, true);
     }
 
+    [Fact]
+    public void One_epoch_of_the_CNN_with_augmentation_reaches_85_percent_test_accuracy()
+    {
+        string? folder = DataLocator.Find(null, Environment.GetEnvironmentVariable);
+        Assert.True(folder is not null, "This test trains on Fashion-MNIST, which is not installed.\n" + DataLocator.HowToGetIt);
+        var log = new StringWriter();
+        string outputFolder = Directory.CreateTempSubdirectory("staticnets-fashion-cnn-").FullName;
+        var options = new Options(null, Epochs: 1, BatchSize: 128, Seed: 1, Threads: 2, outputFolder, false, Model.Cnn, Augment: true);
+        double accuracy = TrainingRun.Run(options, folder!, log);
+        output.WriteLine(log.ToString());
+        Assert.True(accuracy > 0.85, $"test accuracy {accuracy:F4} after 1 epoch");
+        Assert.Contains("Conv2D(32,3x3", log.ToString());
+        Assert.True(File.Exists(Path.Combine(outputFolder, "fashion-mnist-cnn.snw")), "the CNN's weights were not written");
+        var net = new FashionCnn(maxBatchSize: 1);
+        WeightsFile.Load(net, Path.Combine(outputFolder, "fashion-mnist-cnn.snw"));
+        Directory.Delete(outputFolder, true);
+    }
+
     [Theory]
     [InlineData("--epochs", "Unknown")]
     [InlineData("--epochs abc", "--epochs must be a whole number from 1 to 1000; got 'abc'")]
@@ -31,6 +49,7 @@ public class FashionMnistTests(ITestOutputHelper output)
     [InlineData("--output", "--output needs a value")]
     [InlineData("--data --epochs 3", "--data needs a value")]
     [InlineData("--learning-rate 3", "unknown option '--learning-rate'")]
+    [InlineData("--model rnn", "--model must be mlp or cnn; got 'rnn'")]
     public void Bad_options_are_explained(string arguments, string fragment)
     {
         string[] args = arguments.Split(' ');

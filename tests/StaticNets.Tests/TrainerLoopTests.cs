@@ -320,6 +320,18 @@ public class DataTests
     }
 
     [Fact]
+    public void Mean_image_subtraction_removes_each_values_mean_and_scales_nothing()
+    {
+        float[] images = [0, 2, 10, 10, 4, 6, 10, 12];
+        var s = Standardizer.FitMeanImage(images, width: 4);
+        Assert.Equal([2f, 4f, 10f, 11f], s.Mean);
+        Assert.Equal([1f, 1f, 1f, 1f], s.StandardDeviation);
+        var centred = new float[4];
+        s.Transform(images.AsSpan(0, 4), centred);
+        Assert.Equal([-2f, -2f, 0f, -1f], centred);
+    }
+
+    [Fact]
     public void Standardizer_saves_and_loads()
     {
         var s = Standardizer.Fit([1f, 2f, 3f, 5f], 2);

@@ -38,7 +38,7 @@ internal sealed class NetworkLayout
             foreach (int source in SkipSources) buffers.Add(new BufferPlan(SourceName(source) + "SkipGrad", SourceShape(source).Size));
         if (Stochastic) buffers.Add(new BufferPlan("monteCarloInputs", plan.Input.Size));
         // Shared buffers: the largest request of each name.
-        Buffers = buffers.GroupBy(b => b.Name).Select(g => g.OrderByDescending(b => b.Rank).ThenByDescending(b => b.PerSample).First()).ToList();
+        Buffers = buffers.GroupBy(b => b.Name).Select(Largest).ToList();
         MaxWidth = Buffers.Where(b => b.Fixed is null).Select(b => b.PerSample).Append(plan.Input.Size).Max();
 
         foreach (OpPlan op in Ops)
@@ -59,6 +59,16 @@ internal sealed class NetworkLayout
 
     // The op whose buffer holds the network's output: the last that is not its input reshaped.
     private OpPlan LastBuffer => Ops.Last(o => !o.AliasesInput(EmitMode.Inference));
+
+    // One buffer for all that ask for a name: the most floats per sample, or the largest of the fixed sizes.
+    private static BufferPlan Largest(IEnumerable<BufferPlan> requests)
+    {
+        var all = requests.ToList();
+        var sizes = all.Where(b => b.Fixed is not null).Select(b => b.Fixed!).Distinct().ToList();
+        if (sizes.Count == 0) return all.OrderByDescending(b => b.PerSample).First();
+        // Several expressions, one per line: the constructor takes their maximum.
+        return all[0] with { Fixed = string.Join("\n", sizes) };
+    }
 
     private void AddScratch(string name, int size)
     {

@@ -168,6 +168,14 @@ internal static class ParameterEmitter
         foreach (BufferPlan buffer in layout.Buffers)
         {
             string size = buffer.Fixed ?? $"maxBatchSize * {buffer.PerSample.ToString(CultureInfo.InvariantCulture)}";
+            if (size.Contains('\n'))
+            {
+                // The largest of several sizes, one statement each.
+                string[] sizes = size.Split('\n');
+                w.Line($"int {buffer.Name}Length = {sizes[0]};");
+                for (int i = 1; i < sizes.Length; i++) w.Wrapped($"{buffer.Name}Length = global::System.Math.Max", [$"{buffer.Name}Length", sizes[i]]);
+                size = buffer.Name + "Length";
+            }
             w.Line(buffer.IsInt ? $"_{buffer.Name} = new int[{size}];" : $"_{buffer.Name} = {Names.NewBlock(size)};");
         }
         w.Line("var rng = new global::StaticNets.Rng(unchecked((ulong)seed));");

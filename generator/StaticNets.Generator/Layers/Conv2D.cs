@@ -159,11 +159,13 @@ internal sealed record Conv2DOp : OpPlan, IFoldsBatchNorm
         if (HasBias && BiasInit != 0f) w.Line($"{BiasTensor.View}.Fill({Format.FloatLiteral(BiasInit)});");
     }
 
-    /// <summary>Every convolution shares one scratch (columns, and a sample's weight gradient in training): the largest.</summary>
+    /// <summary>
+    /// Every convolution shares one scratch, as large as the largest needs: its size is the kernels' own
+    /// (ConvolutionShape.ScratchLength in training, BatchScratchLength for batched inference).
+    /// </summary>
     public override IEnumerable<BufferPlan> Buffers(bool trainable)
     {
-        long length = trainable ? ColumnLength + (long)Filters * Patch : Pointwise ? 0 : ColumnLength;
-        if (length > 0) yield return new BufferPlan("convolutionScratch", 0, length.ToString(System.Globalization.CultureInfo.InvariantCulture), Rank: length);
+        yield return new BufferPlan("convolutionScratch", 0, $"{ShapeExpression}.{(trainable ? "ScratchLength" : "BatchScratchLength")}");
     }
 
     public override int InferenceScratch => Pointwise ? 0 : ColumnLength;
@@ -173,7 +175,7 @@ internal sealed record Conv2DOp : OpPlan, IFoldsBatchNorm
     public override bool SkippedAtInference => FoldedBy >= 0;
 
     private string Scratch(EmitContext c) =>
-        c.IsOneSample ? (InferenceScratch > 0 ? c.InferenceScratch(this) : "default") : c.Layout.Buffers.Exists(b => b.Name == "convolutionScratch") ? c.Whole("convolutionScratch") : "default";
+        c.IsOneSample ? (InferenceScratch > 0 ? c.InferenceScratch(this) : "default") : c.Whole("convolutionScratch");
 
     private string Bias(EmitContext c) => HasBias ? c.Parameter(BiasTensor) : "default";
 

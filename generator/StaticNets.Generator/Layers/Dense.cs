@@ -127,7 +127,7 @@ internal sealed record DenseOp : OpPlan, IFoldsBatchNorm
     public override IEnumerable<BufferPlan> Buffers(bool trainable)
     {
         if (trainable && Rows > UnrollRows)
-            yield return new BufferPlan("tile", 0, $"{Names.Kernels}.DenseKernels.TileLength({In}, {Rows})", Rank: In + Rows);
+            yield return new BufferPlan("tile", 0, $"{Names.Kernels}.DenseKernels.TileLength({In}, {Rows})");
     }
 
     public override int InferenceScratch => Activation.Kind == ActivationKind.Maxout ? Rows : 0;

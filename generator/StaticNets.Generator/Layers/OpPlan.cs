@@ -129,6 +129,7 @@ internal sealed record TensorPlan(string Name, string View, int Offset, Equatabl
 /// <summary>
 /// A workspace buffer: field <c>_{Name}</c>, holding <see cref="PerSample"/> floats per sample (maxBatchSize rows), or
 /// <see cref="Fixed"/> floats when that is set (an expression). Buffers of the same name are shared by all ops that ask
-/// for them: the largest is kept (by <see cref="Rank"/>).
+/// for them: the largest (of fixed sizes, the largest of their expressions, one per line of <see cref="Fixed"/>, worked
+/// out when the network is constructed).
 /// </summary>
-internal sealed record BufferPlan(string Name, int PerSample, string? Fixed = null, long Rank = 0, bool IsInt = false);
+internal sealed record BufferPlan(string Name, int PerSample, string? Fixed = null, bool IsInt = false);

@@ -88,6 +88,18 @@ public sealed class Standardizer
         return new Standardizer(mean, std);
     }
 
+    /// <summary>
+    /// Fits the mean of every value over the samples (the mean image, for images) and subtracts only that: the
+    /// deviation is 1. <paramref name="width"/> is the values per sample.
+    /// </summary>
+    public static Standardizer FitMeanImage(ReadOnlySpan<float> values, int width)
+    {
+        Standardizer fitted = Fit(values, width);
+        var ones = new float[width];
+        ones.AsSpan().Fill(1f);
+        return new Standardizer(fitted._mean, ones);
+    }
+
     // Rearranges samples so each channel's values form one column: [samples × pixels, channels].
     private static float[] ChannelMajorToColumns(ReadOnlySpan<float> values, int channels, int perChannel)
     {

@@ -64,25 +64,37 @@ public readonly struct ConvolutionShape
     /// <summary>A 1×1 kernel with stride 1 and no padding: the input is its own column matrix.</summary>
     public bool IsPointwise => KernelHeight == 1 && KernelWidth == 1 && StrideHeight == 1 && StrideWidth == 1 && PaddingHeight == 0 && PaddingWidth == 0;
 
-    /// <summary>Floats of scratch inference needs: one sample's column matrix (none for a pointwise convolution).</summary>
+    /// <summary>
+    /// Samples per matrix product: enough that a product has at least 256 columns (a small image's positions alone
+    /// leave the vector blocks mostly idle), at most 16.
+    /// </summary>
+    public int SamplesPerProduct => Math.Clamp((256 + Positions - 1) / Positions, 1, 16);
+
+    /// <summary>Floats of scratch one sample's inference needs: its column matrix (none for a pointwise convolution).</summary>
     public int InferenceScratchLength => IsPointwise ? 0 : Patch * Positions;
 
-    /// <summary>Floats of scratch training needs: the column matrix and one sample's weight gradient.</summary>
-    public int ScratchLength => Patch * Positions + OutChannels * Patch;
+    /// <summary>Floats of scratch a batch's inference needs: the columns and outputs of <see cref="SamplesPerProduct"/> samples.</summary>
+    public int BatchScratchLength => SamplesPerProduct == 1 ? InferenceScratchLength : (Patch + OutChannels) * Positions * SamplesPerProduct;
+
+    /// <summary>Floats of scratch training needs: columns, their transpose, and dz gathered and transposed, for a group of samples.</summary>
+    public int ScratchLength => 2 * (Patch + OutChannels) * Positions * SamplesPerProduct;
+
+    /// <summary>The scratch <paramref name="batch"/> samples need at inference.</summary>
+    public int ScratchFor(int batch) => batch == 1 ? InferenceScratchLength : BatchScratchLength;
 }
 
 /// <summary>
 /// Convolution through the matrix-multiply core, sample by sample: the sample's patches are laid out as a column matrix
 /// cols [in·kh·kw, positions] (im2col, rows copied whole where the stride is 1), then Y = W·cols on the register-blocked
-/// outer-product kernel, bias and activation in one vector pass per channel. Backward: dW += dY·colsᵀ as dot products of
-/// contiguous rows (the dense kernel's), dcols = Wᵀ·dY on the outer-product kernel, summed back into dx (col2im).
+/// outer-product kernel, bias and activation in one vector pass per channel. Backward: dW += dY·colsᵀ and dcols = Wᵀ·dY
+/// on the same kernel (dY and cols transposed for the first), dcols summed back into dx (col2im).
 /// Loop orders are fixed: results are bit-identical run to run, and a sample's output does not depend on its batch.
 /// </summary>
 public static class ConvolutionKernels
 {
     /// <summary>
     /// z = W ∗ x + b, a = f(z) for <paramref name="batch"/> samples. <paramref name="bias"/> and <paramref name="z"/> may be
-    /// empty; <paramref name="scratch"/> holds at least <see cref="ConvolutionShape.InferenceScratchLength"/> floats.
+    /// empty; <paramref name="scratch"/> holds at least <see cref="ConvolutionShape.ScratchFor"/>(batch) floats.
     /// </summary>
     public static void Forward<TAct>(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> z, Span<float> a,
         Span<float> scratch, int batch, ConvolutionShape s, TAct activation) where TAct : struct, IActivation
@@ -92,17 +104,26 @@ public static class ConvolutionKernels
         Check(a.Length, batch * s.OutSize, "a");
         if (!bias.IsEmpty) Check(bias.Length, s.OutChannels, "bias");
         if (!z.IsEmpty) Check(z.Length, batch * s.OutSize, "z");
-        if (scratch.Length < s.InferenceScratchLength) Check(scratch.Length, s.InferenceScratchLength, "scratch");
-        int p = s.Positions;
-        for (int r = 0; r < batch; r++)
+        if (scratch.Length < s.ScratchFor(batch)) Check(scratch.Length, s.ScratchFor(batch), "scratch");
+        int p = s.Positions, group = batch == 1 ? 1 : s.SamplesPerProduct;
+        for (int r0 = 0; r0 < batch; r0 += group)
         {
-            ReadOnlySpan<float> xr = x.Slice(r * s.InSize, s.InSize);
-            ReadOnlySpan<float> cols = s.IsPointwise ? xr : Columns(xr, scratch, s);
-            Span<float> ar = a.Slice(r * s.OutSize, s.OutSize), target = z.IsEmpty ? ar : z.Slice(r * s.OutSize, s.OutSize);
-            // Y[co, p] = Σ_k W[co, k]·cols[k, p]: C = Y, A(k, m = co) = W, B = cols.
-            MatrixMultiply.Run(new MatrixProduct(weights, aStrideK: 1, aStrideM: s.Patch, cols, p, target, p, kCount: s.Patch, mCount: s.OutChannels, p, accumulate: false));
-            for (int c = 0; c < s.OutChannels; c++)
-                VectorLoop.Run(new BiasActivation<TAct>(target.Slice(c * p, p), bias.IsEmpty ? 0f : bias[c], ar.Slice(c * p, p), activation));
+            int n = Math.Min(group, batch - r0), width = n * p;
+            // Y[co, (sample, p)] = Σ_k W[co, k]·cols[k, (sample, p)]: C = Y, A(k, m = co) = W, B = the group's columns.
+            ReadOnlySpan<float> cols = n == 1 && s.IsPointwise ? x.Slice(r0 * s.InSize, s.InSize) : GroupColumns(x, r0, n, scratch, s);
+            Span<float> y = n == 1
+                ? (z.IsEmpty ? a : z).Slice(r0 * s.OutSize, s.OutSize)
+                : scratch.Slice(s.Patch * width, s.OutChannels * width);
+            MatrixMultiply.Run(new MatrixProduct(weights, aStrideK: 1, aStrideM: s.Patch, cols, width, y, width, kCount: s.Patch, mCount: s.OutChannels, width, accumulate: false));
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < s.OutChannels; c++)
+                {
+                    int at = (r0 + i) * s.OutSize + c * p;
+                    Span<float> sums = y.Slice(c * width + i * p, p), ac = a.Slice(at, p);
+                    // z keeps the sums with the bias (when kept); a = f(z).
+                    if (n > 1 && !z.IsEmpty) { sums.CopyTo(z.Slice(at, p)); sums = z.Slice(at, p); }
+                    VectorLoop.Run(new BiasActivation<TAct>(sums, bias.IsEmpty ? 0f : bias[c], ac, activation));
+                }
         }
     }
 
@@ -118,23 +139,27 @@ public static class ConvolutionKernels
         Check(weightGradient.Length, s.OutChannels * s.Patch, "weightGradient");
         if (!biasGradient.IsEmpty) Check(biasGradient.Length, s.OutChannels, "biasGradient");
         if (scratch.Length < s.ScratchLength) Check(scratch.Length, s.ScratchLength, "scratch");
-        int p = s.Positions;
-        Span<float> sampleGradient = scratch.Slice(s.Patch * p, s.OutChannels * s.Patch);
-        for (int r = 0; r < batch; r++)
+        int p = s.Positions, group = s.SamplesPerProduct, most = group * p;
+        Span<float> colsT = scratch.Slice(s.Patch * most, s.Patch * most);
+        Span<float> dzGroup = scratch.Slice(2 * s.Patch * most, s.OutChannels * most), dzT = scratch.Slice((2 * s.Patch + s.OutChannels) * most, s.OutChannels * most);
+        for (int r0 = 0; r0 < batch; r0 += group)
         {
-            ReadOnlySpan<float> xr = x.Slice(r * s.InSize, s.InSize), dzr = dz.Slice(r * s.OutSize, s.OutSize);
-            ReadOnlySpan<float> cols = s.IsPointwise ? xr : Columns(xr, scratch, s);
-            bool add = accumulate || r > 0;
-            // dW[co, k] = Σ_p dz[co, p]·cols[k, p]: dot products of contiguous rows, as the dense forward kernel computes x·Wᵀ.
-            Span<float> target = add ? sampleGradient : weightGradient;
-            DenseKernels.Forward(dzr, cols, default, default, target, s.OutChannels, p, s.Patch, default(Identity));
-            if (add) TensorPrimitives.Add(weightGradient, sampleGradient, weightGradient);
-            if (biasGradient.IsEmpty) continue;
-            for (int c = 0; c < s.OutChannels; c++)
-            {
-                float sum = TensorPrimitives.Sum(dzr.Slice(c * p, p));
-                biasGradient[c] = add ? biasGradient[c] + sum : sum;
-            }
+            int n = Math.Min(group, batch - r0), width = n * p;
+            ReadOnlySpan<float> cols = GroupColumns(x, r0, n, scratch, s);
+            Gather(dz, r0, n, dzGroup, s);
+            // dW[co, k] (+)= Σ_(sample, p) dz[co, (sample, p)]·cols[k, (sample, p)], as the outer-product kernel wants it:
+            // C = dW, A(k = (sample, p), m = co) = dzᵀ (8 channels side by side), B = colsᵀ. The transposes move data only.
+            Transpose8x8.Matrix(cols, s.Patch, width, colsT);
+            Transpose8x8.Matrix(dzGroup, s.OutChannels, width, dzT);
+            MatrixMultiply.Run(new MatrixProduct(dzT, aStrideK: s.OutChannels, aStrideM: 1, colsT, s.Patch, weightGradient, s.Patch,
+                kCount: width, mCount: s.OutChannels, s.Patch, accumulate: accumulate || r0 > 0));
+        }
+        if (biasGradient.IsEmpty) return;
+        for (int c = 0; c < s.OutChannels; c++)
+        {
+            float sum = accumulate ? biasGradient[c] : 0f;
+            for (int r = 0; r < batch; r++) sum += TensorPrimitives.Sum(dz.Slice(r * s.OutSize + c * p, p));
+            biasGradient[c] = sum;
         }
     }
 
@@ -144,31 +169,57 @@ public static class ConvolutionKernels
         Check(dz.Length, batch * s.OutSize, "dz");
         Check(weights.Length, s.OutChannels * s.Patch, "weights");
         Check(dx.Length, batch * s.InSize, "dx");
-        if (scratch.Length < s.InferenceScratchLength) Check(scratch.Length, s.InferenceScratchLength, "scratch");
-        int p = s.Positions;
-        for (int r = 0; r < batch; r++)
+        if (scratch.Length < s.ScratchFor(batch)) Check(scratch.Length, s.ScratchFor(batch), "scratch");
+        int p = s.Positions, group = batch == 1 ? 1 : s.SamplesPerProduct;
+        for (int r0 = 0; r0 < batch; r0 += group)
         {
-            ReadOnlySpan<float> dzr = dz.Slice(r * s.OutSize, s.OutSize);
-            Span<float> dxr = dx.Slice(r * s.InSize, s.InSize);
-            Span<float> dcols = s.IsPointwise ? dxr : scratch.Slice(0, s.Patch * p);
-            // dcols[k, p] = Σ_co W[co, k]·dz[co, p]: C = dcols, A(k = co, m = k) = W, B = dz.
-            MatrixMultiply.Run(new MatrixProduct(weights, aStrideK: s.Patch, aStrideM: 1, dzr, p, dcols, p, kCount: s.OutChannels, mCount: s.Patch, p, accumulate: false));
-            if (s.IsPointwise) continue;
-            dxr.Clear();
-            SumColumns(dcols, dxr, s);
+            int n = Math.Min(group, batch - r0), width = n * p;
+            ReadOnlySpan<float> dzGroup = dz.Slice(r0 * s.OutSize, s.OutSize);
+            if (n > 1)
+            {
+                Span<float> gathered = scratch.Slice(s.Patch * width, s.OutChannels * width);
+                Gather(dz, r0, n, gathered, s);
+                dzGroup = gathered;
+            }
+            Span<float> dxGroup = dx.Slice(r0 * s.InSize, n * s.InSize);
+            bool direct = n == 1 && s.IsPointwise;
+            Span<float> dcols = direct ? dxGroup : scratch.Slice(0, s.Patch * width);
+            // dcols[k, (sample, p)] = Σ_co W[co, k]·dz[co, (sample, p)]: C = dcols, A(k = co, m = k) = W, B = dz gathered.
+            MatrixMultiply.Run(new MatrixProduct(weights, aStrideK: s.Patch, aStrideM: 1, dzGroup, width, dcols, width, kCount: s.OutChannels, mCount: s.Patch, width, accumulate: false));
+            if (direct) continue;
+            dxGroup.Clear();
+            for (int i = 0; i < n; i++) SumColumns(dcols, i * p, width, dx.Slice((r0 + i) * s.InSize, s.InSize), s);
         }
     }
 
-    // cols[(ci·kh + i)·kw + j, oy·ow + ox] = x[ci, oy·sh − ph + i, ox·sw − pw + j], 0 outside the input.
-    private static ReadOnlySpan<float> Columns(ReadOnlySpan<float> x, Span<float> scratch, in ConvolutionShape s)
+    // The column matrix of samples r0 .. r0 + n − 1 side by side: cols[k, i·positions + p] for sample i.
+    private static ReadOnlySpan<float> GroupColumns(ReadOnlySpan<float> x, int r0, int n, Span<float> scratch, in ConvolutionShape s)
+    {
+        int width = n * s.Positions;
+        Span<float> cols = scratch.Slice(0, s.Patch * width);
+        for (int i = 0; i < n; i++) Columns(x.Slice((r0 + i) * s.InSize, s.InSize), cols, i * s.Positions, width, s);
+        return cols;
+    }
+
+    // dz of samples r0 .. r0 + n − 1 as [channel, (sample, position)], the layout the group's product reads.
+    private static void Gather(ReadOnlySpan<float> dz, int r0, int n, Span<float> group, in ConvolutionShape s)
+    {
+        int p = s.Positions, width = n * p;
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < s.OutChannels; c++)
+                dz.Slice((r0 + i) * s.OutSize + c * p, p).CopyTo(group.Slice(c * width + i * p, p));
+    }
+
+    // cols[(ci·kh + i)·kw + j, offset + oy·ow + ox] = x[ci, oy·sh − ph + i, ox·sw − pw + j], 0 outside the input; rows
+    // of `stride` floats.
+    private static void Columns(ReadOnlySpan<float> x, Span<float> cols, int offset, int stride, in ConvolutionShape s)
     {
         int p = s.Positions;
-        Span<float> cols = scratch.Slice(0, s.Patch * p);
         for (int ci = 0, k = 0; ci < s.InChannels; ci++)
             for (int i = 0; i < s.KernelHeight; i++)
                 for (int j = 0; j < s.KernelWidth; j++, k++)
                 {
-                    Span<float> row = cols.Slice(k * p, p);
+                    Span<float> row = cols.Slice(k * stride + offset, p);
                     for (int oy = 0; oy < s.OutHeight; oy++)
                     {
                         Span<float> segment = row.Slice(oy * s.OutWidth, s.OutWidth);
@@ -191,18 +242,17 @@ public static class ConvolutionKernels
                                 segment[ox] = ox >= first && ox < end ? line[ox * s.StrideWidth - s.PaddingWidth + j] : 0f;
                     }
                 }
-        return cols;
     }
 
-    // dx[ci, iy, ix] += dcols[k, p] over every patch the input value is in: Columns run backward.
-    private static void SumColumns(ReadOnlySpan<float> dcols, Span<float> dx, in ConvolutionShape s)
+    // dx[ci, iy, ix] += dcols[k, offset + p] over every patch the input value is in: Columns run backward.
+    private static void SumColumns(ReadOnlySpan<float> dcols, int offset, int stride, Span<float> dx, in ConvolutionShape s)
     {
         int p = s.Positions;
         for (int ci = 0, k = 0; ci < s.InChannels; ci++)
             for (int i = 0; i < s.KernelHeight; i++)
                 for (int j = 0; j < s.KernelWidth; j++, k++)
                 {
-                    ReadOnlySpan<float> row = dcols.Slice(k * p, p);
+                    ReadOnlySpan<float> row = dcols.Slice(k * stride + offset, p);
                     var (first, end) = Inside(s, j);
                     if (end <= first) continue;
                     for (int oy = 0; oy < s.OutHeight; oy++)

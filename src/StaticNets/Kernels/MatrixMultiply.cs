@@ -7,18 +7,26 @@ namespace StaticNets.Kernels;
 /// <summary>
 /// One product C[m, j] (+)= Σ_k A(k, m)·B[k, j] for m &lt; M, j &lt; Columns, k &lt; K: A read through two strides (so one
 /// matrix serves as A or as Aᵀ: dz in both dense backward products, a weight matrix as W or Wᵀ in convolutions), B and C
-/// row-major with their own row strides. <paramref name="accumulate"/> adds into C instead of writing it.
+/// row-major with their own row strides. <see cref="Accumulate"/> adds into C instead of writing it.
 /// </summary>
-internal readonly ref struct MatrixProduct(ReadOnlySpan<float> a, int aStrideK, int aStrideM, ReadOnlySpan<float> b, int bStride,
+internal readonly ref struct MatrixProduct
+{
+    public readonly ref float A;
+    public readonly ref float B;
+    public readonly ref float C;
+    public readonly int AStrideK, AStrideM, BStride, CStride;
+    public readonly int K, M, Columns;
+    public readonly bool Accumulate;
+
+    public MatrixProduct(ReadOnlySpan<float> a, int aStrideK, int aStrideM, ReadOnlySpan<float> b, int bStride,
         Span<float> c, int cStride, int kCount, int mCount, int columns, bool accumulate)
     {
-        public readonly ref float A = ref MemoryMarshal.GetReference(a);
-        public readonly ref float B = ref MemoryMarshal.GetReference(b);
-        public readonly ref float C = ref MemoryMarshal.GetReference(c);
-        public readonly int AStrideK = aStrideK, AStrideM = aStrideM, BStride = bStride, CStride = cStride;
-        public readonly int K = kCount, M = mCount, Columns = columns;
-        public readonly bool Accumulate = accumulate;
+        A = ref MemoryMarshal.GetReference(a);
+        B = ref MemoryMarshal.GetReference(b);
+        C = ref MemoryMarshal.GetReference(c);
+        (AStrideK, AStrideM, BStride, CStride, K, M, Columns, Accumulate) = (aStrideK, aStrideM, bStride, cStride, kCount, mCount, columns, accumulate);
     }
+}
 
 /// <summary>
 /// The matrix-multiply core of the dense backward products and of convolutions: sums of outer products in register
@@ -48,7 +56,10 @@ internal static class MatrixMultiply
         for (; m + 8 <= p.M; m += 8)
         {
             int j = 0;
-            for (; j + 2 * TV.Count <= p.Columns; j += 2 * TV.Count) Block8x2<TV>(p, m, j);
+            if (p.AStrideM == 1)
+                for (; j + 2 * TV.Count <= p.Columns; j += 2 * TV.Count) Block8x2Unit<TV>(p, m, j, j);
+            else
+                for (; j + 2 * TV.Count <= p.Columns; j += 2 * TV.Count) Block8x2<TV>(p, m, j, j);
             for (; j + TV.Count <= p.Columns; j += TV.Count) { Block4x1<TV>(p, m, j); Block4x1<TV>(p, m + 4, j); }
             for (; j < p.Columns; j++) { Block4x1<Scalar>(p, m, j); Block4x1<Scalar>(p, m + 4, j); }
         }
@@ -99,7 +110,7 @@ internal static class MatrixMultiply
 
     // 8 rows of C × 2 vectors of columns: per k, 2 loads of B and 8 broadcasts feed 16 FMAs (half the B traffic of 4 × 4).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Rows
-    private static void Block8x2<TV>(in MatrixProduct p, int m, int j) where TV : struct, ISimd<TV>
+    private static void Block8x2<TV>(in MatrixProduct p, int m, int j, int bj) where TV : struct, ISimd<TV>
     {
         int w = TV.Count;
         TV c00 = TV.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
@@ -107,7 +118,7 @@ internal static class MatrixMultiply
         ref float a0 = ref Unsafe.Add(ref p.A, m * p.AStrideM);
         ref float a1 = ref Unsafe.Add(ref a0, p.AStrideM), a2 = ref Unsafe.Add(ref a1, p.AStrideM), a3 = ref Unsafe.Add(ref a2, p.AStrideM);
         ref float a4 = ref Unsafe.Add(ref a3, p.AStrideM), a5 = ref Unsafe.Add(ref a4, p.AStrideM), a6 = ref Unsafe.Add(ref a5, p.AStrideM), a7 = ref Unsafe.Add(ref a6, p.AStrideM);
-        ref float bk = ref Unsafe.Add(ref p.B, j);
+        ref float bk = ref Unsafe.Add(ref p.B, bj);
         // Sizes in locals: read from `p`, they were reloaded from memory every step.
         int kCount = p.K, aStride = p.AStrideK, bStride = p.BStride;
         for (int k = 0; k < kCount; k++)
@@ -122,6 +133,39 @@ internal static class MatrixMultiply
             s = TV.Broadcast(Unsafe.Add(ref a5, at)); c50 = TV.MultiplyAdd(s, b0, c50); c51 = TV.MultiplyAdd(s, b1, c51);
             s = TV.Broadcast(Unsafe.Add(ref a6, at)); c60 = TV.MultiplyAdd(s, b0, c60); c61 = TV.MultiplyAdd(s, b1, c61);
             s = TV.Broadcast(Unsafe.Add(ref a7, at)); c70 = TV.MultiplyAdd(s, b0, c70); c71 = TV.MultiplyAdd(s, b1, c71);
+            bk = ref Unsafe.Add(ref bk, bStride);
+        }
+        ref float c = ref Unsafe.Add(ref p.C, m * p.CStride + j);
+        StorePair(p, ref c, c00, c01); StorePair(p, ref Unsafe.Add(ref c, p.CStride), c10, c11);
+        StorePair(p, ref Unsafe.Add(ref c, 2 * p.CStride), c20, c21); StorePair(p, ref Unsafe.Add(ref c, 3 * p.CStride), c30, c31);
+        StorePair(p, ref Unsafe.Add(ref c, 4 * p.CStride), c40, c41); StorePair(p, ref Unsafe.Add(ref c, 5 * p.CStride), c50, c51);
+        StorePair(p, ref Unsafe.Add(ref c, 6 * p.CStride), c60, c61); StorePair(p, ref Unsafe.Add(ref c, 7 * p.CStride), c70, c71);
+    }
+
+    // Block8x2 for an A whose 8 rows' values sit side by side (A(k, m) at k·strideK + m: dz in the dense weight gradient,
+    // W in a convolution's input gradient, a transposed matrix): one pointer and 8 constant offsets instead of 8
+    // pointers, which left the loop short of registers. The same sums in the same order, so the same bits.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Rows
+    private static void Block8x2Unit<TV>(in MatrixProduct p, int m, int j, int bj) where TV : struct, ISimd<TV>
+    {
+        int w = TV.Count;
+        TV c00 = TV.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        TV c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        ref float ak = ref Unsafe.Add(ref p.A, m);
+        ref float bk = ref Unsafe.Add(ref p.B, bj);
+        int kCount = p.K, aStride = p.AStrideK, bStride = p.BStride;
+        for (int k = 0; k < kCount; k++)
+        {
+            TV b0 = TV.Load(ref bk, 0), b1 = TV.Load(ref bk, (nuint)w);
+            TV s = TV.Broadcast(ak); c00 = TV.MultiplyAdd(s, b0, c00); c01 = TV.MultiplyAdd(s, b1, c01);
+            s = TV.Broadcast(Unsafe.Add(ref ak, 1)); c10 = TV.MultiplyAdd(s, b0, c10); c11 = TV.MultiplyAdd(s, b1, c11);
+            s = TV.Broadcast(Unsafe.Add(ref ak, 2)); c20 = TV.MultiplyAdd(s, b0, c20); c21 = TV.MultiplyAdd(s, b1, c21);
+            s = TV.Broadcast(Unsafe.Add(ref ak, 3)); c30 = TV.MultiplyAdd(s, b0, c30); c31 = TV.MultiplyAdd(s, b1, c31);
+            s = TV.Broadcast(Unsafe.Add(ref ak, 4)); c40 = TV.MultiplyAdd(s, b0, c40); c41 = TV.MultiplyAdd(s, b1, c41);
+            s = TV.Broadcast(Unsafe.Add(ref ak, 5)); c50 = TV.MultiplyAdd(s, b0, c50); c51 = TV.MultiplyAdd(s, b1, c51);
+            s = TV.Broadcast(Unsafe.Add(ref ak, 6)); c60 = TV.MultiplyAdd(s, b0, c60); c61 = TV.MultiplyAdd(s, b1, c61);
+            s = TV.Broadcast(Unsafe.Add(ref ak, 7)); c70 = TV.MultiplyAdd(s, b0, c70); c71 = TV.MultiplyAdd(s, b1, c71);
+            ak = ref Unsafe.Add(ref ak, aStride);
             bk = ref Unsafe.Add(ref bk, bStride);
         }
         ref float c = ref Unsafe.Add(ref p.C, m * p.CStride + j);

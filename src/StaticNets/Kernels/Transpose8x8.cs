@@ -18,6 +18,30 @@ internal static class Transpose8x8
     /// <summary>
     /// destination[j · destinationStride + i] = source[i · sourceStride + j] for i, j in 0..7.
     /// </summary>
+    /// <summary>
+    /// destination[c, r] = source[r, c] for a row-major [rows, columns] matrix: 8 × 8 blocks in registers where AVX is
+    /// there, the edges (and everything without AVX) value by value. Data movement only: the bits are the same.
+    /// </summary>
+    public static void Matrix(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
+    {
+        if (source.Length < rows * columns || destination.Length < rows * columns)
+            throw new ArgumentException($"a {rows}×{columns} transpose needs {rows * columns} values in and out; got {source.Length} and {destination.Length}.");
+        ref float s = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref float d = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(destination);
+        int r = 0;
+        if (IsAccelerated)
+            for (; r + 8 <= rows; r += 8)
+            {
+                int c = 0;
+                for (; c + 8 <= columns; c += 8)
+                    Copy(ref Unsafe.Add(ref s, r * columns + c), columns, ref Unsafe.Add(ref d, c * rows + r), rows);
+                for (; c < columns; c++)
+                    for (int k = r; k < r + 8; k++) Unsafe.Add(ref d, c * rows + k) = Unsafe.Add(ref s, k * columns + c);
+            }
+        for (; r < rows; r++)
+            for (int c = 0; c < columns; c++) Unsafe.Add(ref d, c * rows + r) = Unsafe.Add(ref s, r * columns + c);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Copy(ref float source, int sourceStride, ref float destination, int destinationStride)
     {

@@ -1,0 +1,138 @@
+using BenchmarkDotNet.Attributes;
+using StaticNets.Benchmarks.Peers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace StaticNets.Benchmarks;
+
+/// <summary>(e) The FashionMnist CNN (BenchCnn), inference: one image (Predict), and a batch of 64 (PredictBatch).</summary>
+[MemoryDiagnoser]
+public class CnnInference
+{
+    private readonly BenchCnn _net = new(seed: 1, maxBatchSize: 64);
+    private float[] _x = null!, _y = null!;
+    private nn.Module<Tensor, Tensor> _torch = null!;
+    private Tensor _tx = null!;
+
+    [Params(1, 64)]
+    public int Batch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _x = Inputs.Normal(784, Batch);
+        _y = new float[10 * Batch];
+        // Running statistics as after training, so the folded convolutions do real work.
+        Initializers.Uniform(_net.BatchNorm1RunningMean, 0.5, new Rng(3));
+        _net.BatchNorm1RunningVariance.Fill(2f);
+        TorchModels.UseOneThread();
+        _torch = TorchModels.Cnn();
+        _torch.eval();
+        _tx = TorchModels.Images(_x, Batch, 1, 28, 28);
+    }
+
+    [Benchmark(Baseline = true, Description = "StaticNets")]
+    public void StaticNets()
+    {
+        if (Batch == 1) _net.Predict(_x, _y);
+        else _net.PredictBatch(_x, _y, Batch);
+    }
+
+    [Benchmark(Description = "TorchSharp")]
+    public float TorchSharp() => TorchModels.Infer(_torch, _tx);
+}
+
+/// <summary>(f) One CNN training step at batch 64 (forward, backward, Adam), one thread.</summary>
+[MemoryDiagnoser]
+public class CnnTrainingStep
+{
+    private const int Batch = 64;
+    private Trainer<BenchCnn> _trainer = null!;
+    private float[] _x = null!;
+    private int[] _labels = null!;
+    private nn.Module<Tensor, Tensor> _torch = null!;
+    private optim.Optimizer _torchAdam = null!;
+    private Tensor _tx = null!, _ty = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _trainer = new Trainer<BenchCnn>(new BenchCnn(seed: 1, maxBatchSize: Batch), new Adam(1e-3f), Batch);
+        _x = Inputs.Normal(784, Batch);
+        var rng = new Rng(3);
+        _labels = Enumerable.Range(0, Batch).Select(_ => rng.NextInt(10)).ToArray();
+        TorchModels.UseOneThread();
+        _torch = TorchModels.Cnn();
+        _torch.train();
+        _torchAdam = optim.Adam(_torch.parameters(), 1e-3);
+        _tx = TorchModels.Images(_x, Batch, 1, 28, 28);
+        _ty = torch.tensor(_labels.Select(l => (long)l).ToArray());
+    }
+
+    [Benchmark(Baseline = true, Description = "StaticNets")]
+    public float StaticNets() => _trainer.TrainStep(_x, _labels, Batch);
+
+    [Benchmark(Description = "TorchSharp")]
+    public float TorchSharp()
+    {
+        using var scope = torch.NewDisposeScope();
+        _torchAdam.zero_grad();
+        Tensor loss = nn.functional.cross_entropy(_torch.forward(_tx), _ty);
+        loss.backward();
+        _torchAdam.step();
+        return loss.item<float>();
+    }
+}
+
+/// <summary>
+/// (g) CNN training over 6,400 images at batch 64 (100 steps), on 1 and 2 threads: StaticNets' data-parallel trainer,
+/// TorchSharp with as many intra-op threads.
+/// </summary>
+[MemoryDiagnoser, WarmupCount(1), IterationCount(5)]
+public class CnnEpoch
+{
+    private const int Samples = 6_400, Batch = 64;
+    private Dataset _data = null!;
+    private Tensor _tx = null!, _ty = null!;
+
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var rng = new Rng(5);
+        _data = Dataset.Classification(Inputs.Normal(784, Samples), 784, Enumerable.Range(0, Samples).Select(_ => rng.NextInt(10)).ToArray());
+        TorchModels.UseThreads(Threads);
+        _tx = TorchModels.Images(_data.Features, Samples, 1, 28, 28);
+        _ty = torch.tensor(_data.Labels!.Select(l => (long)l).ToArray());
+    }
+
+    [Benchmark(Baseline = true, Description = "StaticNets 100 steps")]
+    public double StaticNets()
+    {
+        var trainer = new Trainer<BenchCnn>(new BenchCnn(seed: 1, maxBatchSize: Batch), new Adam(1e-3f), batchSize: Batch, seed: 1) { Threads = Threads };
+        return trainer.Fit(_data, epochs: 1)[0].TrainLoss;
+    }
+
+    [Benchmark(Description = "TorchSharp 100 steps")]
+    public double TorchSharp()
+    {
+        var model = TorchModels.Cnn();
+        model.train();
+        var adam = optim.Adam(model.parameters(), 1e-3);
+        using Tensor order = torch.randperm(Samples);
+        double lossSum = 0;
+        for (int start = 0; start < Samples; start += Batch)
+        {
+            using var scope = torch.NewDisposeScope();
+            Tensor rows = order.narrow(0, start, Math.Min(Batch, Samples - start));
+            adam.zero_grad();
+            Tensor loss = nn.functional.cross_entropy(model.forward(_tx.index_select(0, rows)), _ty.index_select(0, rows));
+            loss.backward();
+            adam.step();
+            lossSum += loss.item<float>();
+        }
+        return lossSum;
+    }
+}
