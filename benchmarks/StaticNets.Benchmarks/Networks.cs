@@ -23,7 +23,8 @@ public partial class MnistTrainingMlp;
 [Input(1, 28, 28)]
 [Conv2D(32, 3, padding: Padding.Same, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
 [Conv2D(64, 3, padding: Padding.Same, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
-[Conv2D(64, 3, padding: Padding.Same, Bias = false)] [BatchNorm] [ReLU]
+[Conv2D(48, 3, padding: Padding.Same, Bias = false)] [BatchNorm] [ReLU]
+[Conv2D(48, 3, padding: Padding.Same, Bias = false)] [BatchNorm] [ReLU]
 [Flatten] [Dropout(0.5f)]
 [Dense(10)]
 public partial class BenchCnn;

@@ -39,7 +39,10 @@ public static class TrainingRun
         ImageAugmentation? augmentation = options.Augment
             ? new ImageAugmentation(1, 28, 28) { HorizontalFlip = true, MaxShift = 2, FillValue = -standardizer.Mean[0] / standardizer.StandardDeviation[0] }
             : null;
-        var trainer = new Trainer<TNetwork>(net, new Adam(1e-3f), options.BatchSize, options.Seed)
+        // The CNN overfits sooner (train accuracy 0.97 against 0.93 held out with plain Adam): decoupled weight decay,
+        // unless augmentation already keeps it from memorizing.
+        IOptimizer optimizer = options.Model == Model.Cnn && !options.Augment ? new AdamW(1e-3f, weightDecay: 0.05f) : new Adam(1e-3f);
+        var trainer = new Trainer<TNetwork>(net, optimizer, options.BatchSize, options.Seed)
         {
             Augmentation = augmentation,
             Threads = options.Threads,

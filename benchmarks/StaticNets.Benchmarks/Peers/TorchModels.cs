@@ -15,8 +15,9 @@ public static class TorchModels
     public static Module<Tensor, Tensor> Cnn() => Sequential(
         Conv2d(1, 32, 3, padding: 1, bias: false), BatchNorm2d(32), ReLU(), MaxPool2d(2),
         Conv2d(32, 64, 3, padding: 1, bias: false), BatchNorm2d(64), ReLU(), MaxPool2d(2),
-        Conv2d(64, 64, 3, padding: 1, bias: false), BatchNorm2d(64), ReLU(),
-        Flatten(), Dropout(0.5), Linear(64 * 7 * 7, 10));
+        Conv2d(64, 48, 3, padding: 1, bias: false), BatchNorm2d(48), ReLU(),
+        Conv2d(48, 48, 3, padding: 1, bias: false), BatchNorm2d(48), ReLU(),
+        Flatten(), Dropout(0.5), Linear(48 * 7 * 7, 10));
 
     /// <summary>Images as an NCHW tensor.</summary>
     public static Tensor Images(float[] values, int batch, int channels, int height, int width) => torch.tensor(values, [batch, channels, height, width]);
