@@ -32,6 +32,21 @@ public class AllocationTests
     }
 
     [Fact]
+    public void A_convolutional_network_trains_and_predicts_without_allocating()
+    {
+        // Big enough that Predict's intermediate values leave the stack for the per-thread buffer.
+        var net = new ConvAllocationNet(seed: 1, maxBatchSize: 16);
+        var rng = new Rng(2);
+        float[] x = TestData.Normal(16 * ConvAllocationNet.InputSize, rng);
+        int[] labels = Enumerable.Range(0, 16).Select(i => i % 10).ToArray();
+        var trainer = new Trainer<ConvAllocationNet>(net, new AdamW(1e-3f), batchSize: 16) { Augmentation = new ImageAugmentation(1, 28, 28) { HorizontalFlip = true, MaxShift = 2 } };
+        Assert.Equal(0, Allocations.Measure(() => trainer.TrainStep(x, labels, 16), 5));
+        var y = new float[10 * 16];
+        Assert.Equal(0, Allocations.Measure(() => net.Predict(x.AsSpan(0, ConvAllocationNet.InputSize), y.AsSpan(0, 10))));
+        Assert.Equal(0, Allocations.Measure(() => net.PredictBatch(x, y, 16), 5));
+    }
+
+    [Fact]
     public void Every_layer_kind_trains_without_allocating()
     {
         foreach (var factory in NetworkFactories.All.Values)

@@ -151,3 +151,8 @@ public partial class GroupNormNet;
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(2, 4, 4)] [Conv2D(3, 3, padding: 1)] [InstanceNorm] [ReLU] [SpatialDropout(0.4)] [Conv2D(2, 2, stride: 2)] [InstanceNorm(Epsilon = 1e-4)] [Flatten] [Dense(3)]
 public partial class InstanceNormNet;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(1, 28, 28)] [Conv2D(16, 3, padding: Padding.Same, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)] [Conv2D(16, 3)] [GroupNorm(4)] [ReLU]
+[GlobalAvgPool] [Dense(10)]
+public partial class ConvAllocationNet;
