@@ -3,7 +3,7 @@ using System.Globalization;
 namespace FashionMnist;
 
 /// <summary>The command line, parsed and checked.</summary>
-public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int Seed, int Threads, string OutputFolder, bool Download, Model Model = Model.Mlp, bool Augment = false)
+public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int Seed, int Threads, string OutputFolder, bool Download, Model Model = Model.Mlp, bool Augment = false, int TrainSize = 0)
 {
     public const string Usage = """
         Trains a network on Fashion-MNIST and reports test accuracy.
@@ -18,6 +18,7 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
           --threads N       threads for data-parallel training and evaluation      default 1
           --output DIR      where weights, history and plot are written            default ./fashion-mnist-output
           --augment         flip and shift the training images at random each epoch
+          --train-size N    train on the first N of the 55,000 training images (a quick check)  default all
           --download        download the data into the cache if it is not found (official mirror, checksummed)
           --help            this text
         """;
@@ -49,6 +50,7 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
                 "--output" => options with { OutputFolder = Value() },
                 "--download" => options with { Download = true },
                 "--augment" => options with { Augment = true },
+                "--train-size" => options with { TrainSize = Number(100, 55_000) },
                 "--model" => options with
                 {
                     Model = Value() switch

@@ -25,6 +25,8 @@ public static class TrainingRun
         if (all.FeatureCount != 784 || test.FeatureCount != 784)
             throw new InvalidDataException($"Images in '{dataFolder}' have {all.FeatureCount} pixels; Fashion-MNIST's have 784 (28 × 28).");
         var (train, validation) = all.Split((double)(all.Count - ValidationSize) / all.Count, options.Seed);
+        if (options.TrainSize > 0 && options.TrainSize < train.Count)
+            (train, _) = train.Split((double)options.TrainSize / train.Count, options.Seed);
 
         // One channel: a single mean and deviation over all pixels, fitted on the training split only.
         Standardizer standardizer = Standardizer.FitChannels(train.Features, channels: 1, valuesPerChannel: 784);
