@@ -60,6 +60,9 @@ public static class TrainingRun
         double accuracy = Enumerable.Range(0, 10).Sum(c => confusion[c, c]) / (double)test.Count;
         log.WriteLine();
         log.WriteLine($"test accuracy {accuracy:F4} ({test.Count} images), {clock.Elapsed.TotalSeconds:F0} s in all");
+        // Test-time augmentation: each image and three copies flipped and shifted by a pixel at random, predictions averaged.
+        var copies = new ImageAugmentation(1, 28, 28) { HorizontalFlip = true, MaxShift = 1, FillValue = -standardizer.Mean[0] / standardizer.StandardDeviation[0] };
+        log.WriteLine($"test accuracy with test-time augmentation (the mean over 4 copies: flips, shifts of 1 pixel) {EvaluateAugmented(net, test, copies, 4, options.Threads):F4}");
         log.WriteLine();
         ConfusionMatrix.Write(log, confusion, FashionMlp.Classes);
 
@@ -72,6 +75,24 @@ public static class TrainingRun
         log.WriteLine();
         log.WriteLine($"saved {weightsName}, standardizer.json, history.csv and curves.png in {Path.GetFullPath(options.OutputFolder)}");
         return accuracy;
+    }
+
+    /// <summary>Accuracy of predictions averaged over <paramref name="count"/> augmented copies of each image (Predict is thread-safe).</summary>
+    public static double EvaluateAugmented(INetwork net, Dataset test, ImageAugmentation augmentation, int count, int threads)
+    {
+        var correct = new int[threads];
+        int chunk = (test.Count + threads - 1) / threads;
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            var scratch = new float[net.InputSize + net.OutputSize];
+            var probabilities = new float[net.OutputSize];
+            for (int i = t * chunk; i < Math.Min(test.Count, (t + 1) * chunk); i++)
+            {
+                TestTimeAugmentation.Predict(net, test.FeaturesOf(i), probabilities, augmentation, count, (ulong)i, scratch);
+                if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities) == test.Labels![i]) correct[t]++;
+            }
+        });
+        return correct.Sum() / (double)test.Count;
     }
 
     /// <summary>Confusion matrix [true, predicted] over the test set, split over <paramref name="threads"/> copies of the network.</summary>
