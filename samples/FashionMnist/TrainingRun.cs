@@ -60,9 +60,13 @@ public static class TrainingRun
         double accuracy = Enumerable.Range(0, 10).Sum(c => confusion[c, c]) / (double)test.Count;
         log.WriteLine();
         log.WriteLine($"test accuracy {accuracy:F4} ({test.Count} images), {clock.Elapsed.TotalSeconds:F0} s in all");
-        // Test-time augmentation: each image and three copies flipped and shifted by a pixel at random, predictions averaged.
-        var copies = new ImageAugmentation(1, 28, 28) { HorizontalFlip = true, MaxShift = 1, FillValue = -standardizer.Mean[0] / standardizer.StandardDeviation[0] };
-        log.WriteLine($"test accuracy with test-time augmentation (the mean over 4 copies: flips, shifts of 1 pixel) {EvaluateAugmented(net, test, copies, 4, options.Threads):F4}");
+        if (options.Model == Model.Cnn)
+        {
+            // Test-time augmentation: each image and three copies flipped and shifted by a pixel at random, predictions
+            // averaged (the MLP, which sees pixels at fixed places, only loses by it).
+            var copies = new ImageAugmentation(1, 28, 28) { HorizontalFlip = true, MaxShift = 1, FillValue = -standardizer.Mean[0] / standardizer.StandardDeviation[0] };
+            log.WriteLine($"test accuracy with test-time augmentation (the mean over 4 copies: flips, shifts of 1 pixel) {EvaluateAugmented(net, test, copies, 4, options.Threads):F4}");
+        }
         log.WriteLine();
         ConfusionMatrix.Write(log, confusion, FashionMlp.Classes);
 
