@@ -176,22 +176,7 @@ public class MlpEpoch
     [Benchmark(Description = "TorchSharp epoch")]
     public double TorchSharp()
     {
-        var model = TorchModels.Mlp(dropout: true);
-        model.train();
-        var adam = optim.Adam(model.parameters(), 1e-3);
-        using Tensor order = torch.randperm(Samples);
-        double lossSum = 0;
-        for (int start = 0; start < Samples; start += Batch)
-        {
-            using var scope = torch.NewDisposeScope();
-            Tensor rows = order.narrow(0, start, Math.Min(Batch, Samples - start));
-            adam.zero_grad();
-            Tensor loss = nn.functional.cross_entropy(model.forward(_tx.index_select(0, rows)), _ty.index_select(0, rows));
-            loss.backward();
-            adam.step();
-            lossSum += loss.item<float>();
-        }
-        return lossSum;
+        return TorchModels.TrainEpoch(TorchModels.Mlp(dropout: true), _tx, _ty, Samples, Batch);
     }
 }
 

@@ -40,6 +40,29 @@ public static class TorchModels
 
     public static Tensor Input(float[] values, int batch, int features) => torch.tensor(values, [batch, features]);
 
+    /// <summary>
+    /// One epoch as PyTorch code trains: shuffled batches of <paramref name="batch"/> rows of <paramref name="x"/>, Adam,
+    /// temporaries freed each step. Returns the sum of the batch losses.
+    /// </summary>
+    public static double TrainEpoch(Module<Tensor, Tensor> model, Tensor x, Tensor y, int samples, int batch)
+    {
+        model.train();
+        var adam = torch.optim.Adam(model.parameters(), 1e-3);
+        using Tensor order = torch.randperm(samples);
+        double lossSum = 0;
+        for (int start = 0; start < samples; start += batch)
+        {
+            using var scope = torch.NewDisposeScope();
+            Tensor rows = order.narrow(0, start, Math.Min(batch, samples - start));
+            adam.zero_grad();
+            Tensor loss = functional.cross_entropy(model.forward(x.index_select(0, rows)), y.index_select(0, rows));
+            loss.backward();
+            adam.step();
+            lossSum += loss.item<float>();
+        }
+        return lossSum;
+    }
+
     /// <summary>Inference as PyTorch code does it: no autograd, temporaries freed; reads one value so the work is not skipped.</summary>
     public static float Infer(Module<Tensor, Tensor> model, Tensor input)
     {

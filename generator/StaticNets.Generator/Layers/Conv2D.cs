@@ -133,23 +133,16 @@ internal sealed record Conv2DOp : OpPlan, IFoldsBatchNorm
 
     public override OpPlan Plan(PlanContext context)
     {
-        int weights = context.TakeParameters((long)WeightCount);
-        int bias = HasBias ? context.TakeParameters(Filters) : -1;
-        ActivationPlan effective = WeightInit.Effective(this, context);
-        bool folded = BatchNormOp.Folds(this, context);
-        int copy = folded ? -1 : context.TakeInference((long)WeightCount + (HasBias ? Filters : 0));
-        bool cancelled = HasBias && folded;
-        if (cancelled)
-            context.Report(DiagnosticInfo.Create(DiagnosticDescriptors.BiasBeforeBatchNorm, Location, $"Conv2D({Filters}, {KernelHeight})"));
+        WeightPlan w = WeightInit.Plan(this, context, WeightCount, Filters, HasBias, Init, $"Conv2D({Filters}, {KernelHeight})");
         return this with
         {
-            WeightOffset = weights,
-            BiasOffset = bias,
-            Init = WeightInit.Resolve(Init, effective.Kind),
-            NegativeSlope = effective.Kind == ActivationKind.LeakyReLU ? effective.Value : 0f,
-            CopyOffset = copy,
-            BiasCancelled = cancelled,
-            FoldedBy = folded ? Index + 1 : -1,
+            WeightOffset = w.WeightOffset,
+            BiasOffset = w.BiasOffset,
+            Init = w.Init,
+            NegativeSlope = w.NegativeSlope,
+            CopyOffset = w.Folded ? -1 : context.TakeInference((long)WeightCount + (HasBias ? Filters : 0)),
+            BiasCancelled = w.BiasCancelled,
+            FoldedBy = w.Folded ? Index + 1 : -1,
         };
     }
 

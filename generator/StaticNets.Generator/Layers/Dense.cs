@@ -93,28 +93,22 @@ internal sealed record DenseOp : OpPlan, IFoldsBatchNorm
 
     public override OpPlan Plan(PlanContext context)
     {
-        int weights = context.TakeParameters((long)Rows * In);
-        int bias = HasBias ? context.TakeParameters(Rows) : -1;
-        ActivationPlan effective = WeightInit.Effective(this, context);
-        bool folded = BatchNormOp.Folds(this, context);
+        WeightPlan w = WeightInit.Plan(this, context, (long)Rows * In, Rows, HasBias, Init, $"Dense({Units})");
         int packed = -1, copy = -1;
         if (PacksForInference(Rows))
             packed = context.TakeInference((long)In * PaddedRows + PaddedRows);
-        else if (!folded)
+        else if (!w.Folded)
             copy = context.TakeInference((long)Rows * In + (HasBias ? Rows : 0));
-        bool cancelled = HasBias && folded;
-        if (cancelled)
-            context.Report(DiagnosticInfo.Create(DiagnosticDescriptors.BiasBeforeBatchNorm, Location, $"Dense({Units})"));
         return this with
         {
-            WeightOffset = weights,
-            BiasOffset = bias,
-            Init = WeightInit.Resolve(Init, effective.Kind),
-            NegativeSlope = effective.Kind == ActivationKind.LeakyReLU ? effective.Value : 0f,
+            WeightOffset = w.WeightOffset,
+            BiasOffset = w.BiasOffset,
+            Init = w.Init,
+            NegativeSlope = w.NegativeSlope,
             PackedOffset = packed,
             CopyOffset = copy,
-            BiasCancelled = cancelled,
-            FoldedBy = folded ? Index + 1 : -1,
+            BiasCancelled = w.BiasCancelled,
+            FoldedBy = w.Folded ? Index + 1 : -1,
         };
     }
 

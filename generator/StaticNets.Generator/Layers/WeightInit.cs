@@ -67,8 +67,27 @@ internal static class WeightInit
         _ => Init.XavierUniform,
     };
 
+    /// <summary>
+    /// The planning a layer with weights shares (Dense, Conv2D): its weights, then its bias, in the parameter block; the
+    /// initializer the nonlinearity after it calls for; whether a BatchNorm after it folds into it, and so whether its
+    /// bias is cancelled in training (reported as SN0018, <paramref name="attribute"/> naming the layer).
+    /// </summary>
+    public static WeightPlan Plan(OpPlan op, PlanContext context, long weightCount, int biasCount, bool hasBias, Init init, string attribute)
+    {
+        int weights = context.TakeParameters(weightCount);
+        int bias = hasBias ? context.TakeParameters(biasCount) : -1;
+        ActivationPlan effective = Effective(op, context);
+        bool folded = BatchNormOp.Folds(op, context);
+        if (hasBias && folded)
+            context.Report(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.BiasBeforeBatchNorm, op.Location, attribute));
+        return new WeightPlan(weights, bias, Resolve(init, effective.Kind), effective.Kind == ActivationKind.LeakyReLU ? effective.Value : 0f, folded, hasBias && folded);
+    }
+
     /// <summary>The constructor line filling a weight view: `Initializers.Fill(view, new([shape]), init, scale, rng, slope)`.</summary>
     public static void Fill(Emitting.CodeWriter w, string view, string shape, Init init, float scale, string rng, float negativeSlope) =>
         w.Wrapped("global::StaticNets.Initializers.Fill",
             [view, $"new global::StaticNets.ParameterShape([{shape}])", $"global::StaticNets.Init.{init}", Format.FloatLiteral(scale), rng, Format.FloatLiteral(negativeSlope)]);
 }
+
+/// <summary>What <see cref="WeightInit.Plan"/> decided for a layer with weights.</summary>
+internal readonly record struct WeightPlan(int WeightOffset, int BiasOffset, Init Init, float NegativeSlope, bool Folded, bool BiasCancelled);
