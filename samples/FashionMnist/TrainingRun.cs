@@ -39,7 +39,7 @@ public static class TrainingRun
         log.WriteLine($"network: {net.Architecture}, {net.Parameters.Length} parameters");
         // Mirrored and shifted clothes are still the same clothes; pixels shifted in are black, as standardized.
         ImageAugmentation? augmentation = options.Augment
-            ? new ImageAugmentation(1, 28, 28) { HorizontalFlip = true, MaxShift = 2, FillValue = -standardizer.Mean[0] / standardizer.StandardDeviation[0] }
+            ? new ImageAugmentation(1, 28, 28) { HorizontalFlip = true, MaxShift = 1, FillValue = -standardizer.Mean[0] / standardizer.StandardDeviation[0] }
             : null;
         // The CNN overfits sooner (train accuracy 0.97 against 0.93 held out with plain Adam): decoupled weight decay,
         // unless augmentation already keeps it from memorizing.
