@@ -17,7 +17,7 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
           --seed N          fixes initialization, shuffling and dropout            default 1
           --threads N       threads for data-parallel training and evaluation      default 1
           --output DIR      where weights, history and plot are written            default ./fashion-mnist-output
-          --augment         flip the training images and shift them by a pixel, at random, each epoch
+          --augment         mirror the training images at random, anew each epoch
           --train-size N    train on the first N of the 55,000 training images (a quick check)  default all
           --download        download the data into the cache if it is not found (official mirror, checksummed)
           --help            this text

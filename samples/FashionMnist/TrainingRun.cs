@@ -37,13 +37,13 @@ public static class TrainingRun
             $"(loaded in {clock.Elapsed.TotalSeconds:F1} s)");
         var net = create(Math.Max(options.BatchSize, EvaluationBatch));
         log.WriteLine($"network: {net.Architecture}, {net.Parameters.Length} parameters");
-        // Mirrored and shifted clothes are still the same clothes; pixels shifted in are black, as standardized.
+        // Mirrored clothes are still the same clothes. (Shifts by a pixel or two cost this small network accuracy in 18
+        // epochs: 0.9294 and 0.9239 against 0.9316 with flips alone.)
         ImageAugmentation? augmentation = options.Augment
-            ? new ImageAugmentation(1, 28, 28) { HorizontalFlip = true, MaxShift = 1, FillValue = -standardizer.Mean[0] / standardizer.StandardDeviation[0] }
+            ? new ImageAugmentation(1, 28, 28) { HorizontalFlip = true, FillValue = -standardizer.Mean[0] / standardizer.StandardDeviation[0] }
             : null;
-        // The CNN overfits sooner (train accuracy 0.97 against 0.93 held out with plain Adam): decoupled weight decay,
-        // unless augmentation already keeps it from memorizing.
-        IOptimizer optimizer = options.Model == Model.Cnn && !options.Augment ? new AdamW(1e-3f, weightDecay: 0.05f) : new Adam(1e-3f);
+        // The CNN overfits sooner (train accuracy 0.97 against 0.93 held out with plain Adam): decoupled weight decay.
+        IOptimizer optimizer = options.Model == Model.Cnn ? new AdamW(1e-3f, weightDecay: 0.05f) : new Adam(1e-3f);
         var trainer = new Trainer<TNetwork>(net, optimizer, options.BatchSize, options.Seed)
         {
             Augmentation = augmentation,
@@ -62,10 +62,10 @@ public static class TrainingRun
         log.WriteLine($"test accuracy {accuracy:F4} ({test.Count} images), {clock.Elapsed.TotalSeconds:F0} s in all");
         if (options.Model == Model.Cnn)
         {
-            // Test-time augmentation: each image and three copies flipped and shifted by a pixel at random, predictions
-            // averaged (the MLP, which sees pixels at fixed places, only loses by it).
-            var copies = new ImageAugmentation(1, 28, 28) { HorizontalFlip = true, MaxShift = 1, FillValue = -standardizer.Mean[0] / standardizer.StandardDeviation[0] };
-            log.WriteLine($"test accuracy with test-time augmentation (the mean over 4 copies: flips, shifts of 1 pixel) {EvaluateAugmented(net, test, copies, 4, options.Threads):F4}");
+            // Test-time augmentation: each image and three copies flipped at random, predictions averaged (it helps a
+            // network trained with flips; the MLP, which sees pixels at fixed places, only loses by it).
+            var copies = new ImageAugmentation(1, 28, 28) { HorizontalFlip = true };
+            log.WriteLine($"test accuracy with test-time augmentation (the mean over the image and 3 copies flipped at random) {EvaluateAugmented(net, test, copies, 4, options.Threads):F4}");
         }
         log.WriteLine();
         ConfusionMatrix.Write(log, confusion, FashionMlp.Classes);
