@@ -118,7 +118,7 @@ public class MlpTrainingStep
         _torch.train();
         _torchAdam = optim.Adam(_torch.parameters(), 1e-3);
         _tx = TorchModels.Input(_x, Batch, 784);
-        _ty = torch.tensor(_labels.Select(l => (long)l).ToArray());
+        _ty = TorchModels.Labels(_labels);
     }
 
     [Benchmark(Baseline = true, Description = "StaticNets")]
@@ -128,15 +128,7 @@ public class MlpTrainingStep
     public float Dynamic() => _dynamic.TrainStep(_x, _labels, Batch);
 
     [Benchmark(Description = "TorchSharp")]
-    public float TorchSharp()
-    {
-        using var scope = torch.NewDisposeScope();
-        _torchAdam.zero_grad();
-        Tensor loss = nn.functional.cross_entropy(_torch.forward(_tx), _ty);
-        loss.backward();
-        _torchAdam.step();
-        return loss.item<float>();
-    }
+    public float TorchSharp() => TorchModels.TrainStep(_torch, _torchAdam, _tx, _ty);
 }
 
 /// <summary>
@@ -162,7 +154,7 @@ public class MlpEpoch
         _data = EpochData.Create();
         TorchModels.UseThreads(Threads);
         _tx = TorchModels.Input(_data.Features, Samples, 784);
-        _ty = torch.tensor(_data.Labels!.Select(l => (long)l).ToArray());
+        _ty = TorchModels.Labels(_data.Labels!);
     }
 
     [Benchmark(Baseline = true, Description = "StaticNets epoch")]
@@ -212,12 +204,12 @@ public class MlpEpochDynamic
     }
 }
 
-/// <summary>The epoch cases' data: 60,000 seeded normal inputs with random labels.</summary>
+/// <summary>The epoch cases' data: seeded normal inputs of 784 values with random labels (60,000 by default).</summary>
 public static class EpochData
 {
-    public static Dataset Create()
+    public static Dataset Create(int samples = 60_000)
     {
         var rng = new Rng(5);
-        return Dataset.Classification(Inputs.Normal(784, 60_000), 784, Enumerable.Range(0, 60_000).Select(_ => rng.NextInt(10)).ToArray());
+        return Dataset.Classification(Inputs.Normal(784, samples), 784, Enumerable.Range(0, samples).Select(_ => rng.NextInt(10)).ToArray());
     }
 }

@@ -66,22 +66,14 @@ public class CnnTrainingStep
         _torch.train();
         _torchAdam = optim.Adam(_torch.parameters(), 1e-3);
         _tx = TorchModels.Images(_x, Batch, 1, 28, 28);
-        _ty = torch.tensor(_labels.Select(l => (long)l).ToArray());
+        _ty = TorchModels.Labels(_labels);
     }
 
     [Benchmark(Baseline = true, Description = "StaticNets")]
     public float StaticNets() => _trainer.TrainStep(_x, _labels, Batch);
 
     [Benchmark(Description = "TorchSharp")]
-    public float TorchSharp()
-    {
-        using var scope = torch.NewDisposeScope();
-        _torchAdam.zero_grad();
-        Tensor loss = nn.functional.cross_entropy(_torch.forward(_tx), _ty);
-        loss.backward();
-        _torchAdam.step();
-        return loss.item<float>();
-    }
+    public float TorchSharp() => TorchModels.TrainStep(_torch, _torchAdam, _tx, _ty);
 }
 
 /// <summary>
@@ -101,11 +93,10 @@ public class CnnEpoch
     [GlobalSetup]
     public void Setup()
     {
-        var rng = new Rng(5);
-        _data = Dataset.Classification(Inputs.Normal(784, Samples), 784, Enumerable.Range(0, Samples).Select(_ => rng.NextInt(10)).ToArray());
+        _data = EpochData.Create(Samples);
         TorchModels.UseThreads(Threads);
         _tx = TorchModels.Images(_data.Features, Samples, 1, 28, 28);
-        _ty = torch.tensor(_data.Labels!.Select(l => (long)l).ToArray());
+        _ty = TorchModels.Labels(_data.Labels!);
     }
 
     [Benchmark(Baseline = true, Description = "StaticNets 100 steps")]

@@ -40,6 +40,20 @@ public static class TorchModels
 
     public static Tensor Input(float[] values, int batch, int features) => torch.tensor(values, [batch, features]);
 
+    /// <summary>Class labels as the int64 tensor cross_entropy takes.</summary>
+    public static Tensor Labels(int[] labels) => torch.tensor(labels.Select(l => (long)l).ToArray());
+
+    /// <summary>One training step as PyTorch code does it: zero the gradients, forward, cross-entropy, backward, Adam; temporaries freed.</summary>
+    public static float TrainStep(Module<Tensor, Tensor> model, torch.optim.Optimizer adam, Tensor x, Tensor y)
+    {
+        using var scope = torch.NewDisposeScope();
+        adam.zero_grad();
+        Tensor loss = functional.cross_entropy(model.forward(x), y);
+        loss.backward();
+        adam.step();
+        return loss.item<float>();
+    }
+
     /// <summary>
     /// One epoch as PyTorch code trains: shuffled batches of <paramref name="batch"/> rows of <paramref name="x"/>, Adam,
     /// temporaries freed each step. Returns the sum of the batch losses.
@@ -52,13 +66,9 @@ public static class TorchModels
         double lossSum = 0;
         for (int start = 0; start < samples; start += batch)
         {
-            using var scope = torch.NewDisposeScope();
+            using var scope = torch.NewDisposeScope();  // the batch's index tensors
             Tensor rows = order.narrow(0, start, Math.Min(batch, samples - start));
-            adam.zero_grad();
-            Tensor loss = functional.cross_entropy(model.forward(x.index_select(0, rows)), y.index_select(0, rows));
-            loss.backward();
-            adam.step();
-            lossSum += loss.item<float>();
+            lossSum += TrainStep(model, adam, x.index_select(0, rows), y.index_select(0, rows));
         }
         return lossSum;
     }
