@@ -46,8 +46,6 @@ internal sealed class EmitContext
 
     public bool IsOneSample => Mode == EmitMode.InferenceOne;
 
-    public bool IsTraining => Mode is EmitMode.Training or EmitMode.Backward;
-
     /// <summary>The number of samples in this method: "batch", or "1" for one sample.</summary>
     public string Batch => IsOneSample ? "1" : "batch";
 

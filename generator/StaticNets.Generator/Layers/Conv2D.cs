@@ -148,8 +148,8 @@ internal sealed record Conv2DOp : OpPlan, IFoldsBatchNorm
 
     public override void EmitInitialize(CodeWriter w, string rng)
     {
-        WeightInit.Fill(w, WeightTensor.View, $"{Filters}, {Input.Channels}, {KernelHeight}, {KernelWidth}", Init, InitScale, rng, NegativeSlope);
-        if (HasBias && BiasInit != 0f) w.Line($"{BiasTensor.View}.Fill({Format.FloatLiteral(BiasInit)});");
+        WeightInit.Initialize(w, WeightTensor.View, $"{Filters}, {Input.Channels}, {KernelHeight}, {KernelWidth}", Init, InitScale, NegativeSlope,
+            HasBias ? BiasTensor.View : null, BiasInit, rng);
     }
 
     /// <summary>
@@ -181,10 +181,8 @@ internal sealed record Conv2DOp : OpPlan, IFoldsBatchNorm
 
     public override void EmitBackward(EmitContext c, string dz, string target)
     {
-        string biasGradient = HasBias && !BiasCancelled ? c.Gradient(BiasTensor) : "default";
-        c.Call($"{Names.Kernels}.ConvolutionKernels.BackwardParameters", dz, c.In(this), c.Gradient(WeightTensor), biasGradient, Scratch(c), c.Batch, ShapeExpression);
-        if (BiasCancelled)
-            c.Line($"{c.Gradient(BiasTensor)}.Clear(); // the BatchNorm after it subtracts the bias again: its gradient is exactly 0");
+        WeightInit.EmitParameterGradients(c, HasBias ? BiasTensor : null, BiasCancelled, biasGradient =>
+            c.Call($"{Names.Kernels}.ConvolutionKernels.BackwardParameters", dz, c.In(this), c.Gradient(WeightTensor), biasGradient, Scratch(c), c.Batch, ShapeExpression));
         c.InputGradient(target, () =>
             c.Call($"{Names.Kernels}.ConvolutionKernels.BackwardInput", dz, c.Parameter(WeightTensor), target, Scratch(c), c.Batch, ShapeExpression));
     }

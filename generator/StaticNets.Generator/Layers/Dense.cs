@@ -114,8 +114,7 @@ internal sealed record DenseOp : OpPlan, IFoldsBatchNorm
 
     public override void EmitInitialize(CodeWriter w, string rng)
     {
-        WeightInit.Fill(w, WeightTensor.View, $"{Rows}, {In}", Init, InitScale, rng, NegativeSlope);
-        if (HasBias && BiasInit != 0f) w.Line($"{BiasTensor.View}.Fill({Format.FloatLiteral(BiasInit)});");
+        WeightInit.Initialize(w, WeightTensor.View, $"{Rows}, {In}", Init, InitScale, NegativeSlope, HasBias ? BiasTensor.View : null, BiasInit, rng);
     }
 
     public override IEnumerable<BufferPlan> Buffers(bool trainable)
@@ -146,10 +145,8 @@ internal sealed record DenseOp : OpPlan, IFoldsBatchNorm
 
     public override void EmitBackward(EmitContext c, string dz, string target)
     {
-        string biasGradient = HasBias && !BiasCancelled ? c.Gradient(BiasTensor) : "default";
-        c.Call($"{Names.Kernels}.DenseKernels.BackwardParameters", dz, c.In(this), c.Gradient(WeightTensor), biasGradient, c.Batch, In, Rows, "accumulate: false");
-        if (BiasCancelled)
-            c.Line($"{c.Gradient(BiasTensor)}.Clear(); // the BatchNorm after it subtracts the bias again: its gradient is exactly 0");
+        WeightInit.EmitParameterGradients(c, HasBias ? BiasTensor : null, BiasCancelled, biasGradient =>
+            c.Call($"{Names.Kernels}.DenseKernels.BackwardParameters", dz, c.In(this), c.Gradient(WeightTensor), biasGradient, c.Batch, In, Rows, "accumulate: false"));
         c.InputGradient(target, () => c.Call($"{Names.Kernels}.DenseKernels.BackwardInput", dz, c.Parameter(WeightTensor), target, c.Batch, In, Rows));
     }
 

@@ -83,10 +83,27 @@ internal static class WeightInit
         return new WeightPlan(weights, bias, Resolve(init, effective.Kind), effective.Kind == ActivationKind.LeakyReLU ? effective.Value : 0f, folded, hasBias && folded);
     }
 
-    /// <summary>The constructor line filling a weight view: `Initializers.Fill(view, new([shape]), init, scale, rng, slope)`.</summary>
-    public static void Fill(Emitting.CodeWriter w, string view, string shape, Init init, float scale, string rng, float negativeSlope) =>
+    /// <summary>
+    /// The constructor lines initializing a layer's weights (`Initializers.Fill(view, new([shape]), init, scale, rng,
+    /// slope)`) and its bias (filled when <paramref name="biasInit"/> is not 0; <paramref name="biasView"/> null for none).
+    /// </summary>
+    public static void Initialize(Emitting.CodeWriter w, string view, string shape, Init init, float scale, float negativeSlope, string? biasView, float biasInit, string rng)
+    {
         w.Wrapped("global::StaticNets.Initializers.Fill",
             [view, $"new global::StaticNets.ParameterShape([{shape}])", $"global::StaticNets.Init.{init}", Format.FloatLiteral(scale), rng, Format.FloatLiteral(negativeSlope)]);
+        if (biasView is not null && biasInit != 0f) w.Line($"{biasView}.Fill({Format.FloatLiteral(biasInit)});");
+    }
+
+    /// <summary>
+    /// The parameter-gradient kernel call of a layer with weights (<paramref name="call"/> gets the bias gradient span,
+    /// "default" for none), then, for a bias a BatchNorm cancels (<see cref="Plan"/>), its exact 0.
+    /// </summary>
+    public static void EmitParameterGradients(Emitting.EmitContext c, TensorPlan? bias, bool biasCancelled, System.Action<string> call)
+    {
+        call(bias is not null && !biasCancelled ? c.Gradient(bias) : "default");
+        if (biasCancelled)
+            c.Line($"{c.Gradient(bias!)}.Clear(); // the BatchNorm after it subtracts the bias again: its gradient is exactly 0");
+    }
 }
 
 /// <summary>What <see cref="WeightInit.Plan"/> decided for a layer with weights.</summary>

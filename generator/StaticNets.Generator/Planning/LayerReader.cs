@@ -29,8 +29,6 @@ internal sealed class LayerReader(Shape input, List<DiagnosticInfo> diagnostics)
     /// <summary>Whether the attribute being read is the network's last.</summary>
     public bool IsLast { get; set; }
 
-    public Shape NetworkInput => input;
-
     /// <summary>The shape of the values at this point.</summary>
     public Shape Current => Ops.Count == 0 ? input : Ops[Ops.Count - 1].Output;
 
@@ -63,9 +61,6 @@ internal sealed class LayerReader(Shape input, List<DiagnosticInfo> diagnostics)
 
     /// <summary>Marks the last op's activation place as taken by an activation with an op of its own (PReLU).</summary>
     public void TakeActivationSlot() => _activationSlotUsed = true;
-
-    /// <summary>Replaces the last op (an activation that changes its producer, such as maxout's pieces).</summary>
-    public void ReplaceLast(OpPlan op) => Ops[Ops.Count - 1] = op;
 
     /// <summary>Names the current output for a later [Add].</summary>
     public bool Save(string name)

@@ -61,7 +61,7 @@ internal static class NetworkPlanner
             return Failed(diagnostics);
 
         var ops = reader.Ops;
-        var context = new PlanContext(ops, reader.SavedOutputs, spec.Loss, diagnostics);
+        var context = new PlanContext(ops, reader.SavedOutputs, diagnostics);
         for (int i = 0; i < ops.Count; i++)
         {
             ops[i] = ops[i].Plan(context);

@@ -5,18 +5,13 @@ using StaticNets.Generator.Runtime;
 namespace StaticNets.Generator.Planning;
 
 /// <summary>What an op sees while it is laid out: the blocks' running totals and its neighbours.</summary>
-internal sealed class PlanContext(List<OpPlan> ops, HashSet<int> savedOutputs, Loss loss, List<Model.DiagnosticInfo> diagnostics)
+internal sealed class PlanContext(List<OpPlan> ops, HashSet<int> savedOutputs, List<Model.DiagnosticInfo> diagnostics)
 {
     private long _parameters, _state, _inference;
 
     public long ParameterTotal => _parameters;
     public long StateTotal => _state;
     public long InferenceTotal => _inference;
-
-    public Loss Loss => loss;
-
-    /// <summary>The ops in order; those before the one being planned are planned already.</summary>
-    public IReadOnlyList<OpPlan> Ops => ops;
 
     public OpPlan? Previous(OpPlan op) => op.Index > 0 ? ops[op.Index - 1] : null;
 

@@ -57,9 +57,9 @@ internal static class MatrixMultiply
         {
             int j = 0;
             if (p.AStrideM == 1)
-                for (; j + 2 * TV.Count <= p.Columns; j += 2 * TV.Count) Block8x2Unit<TV>(p, m, j, j);
+                for (; j + 2 * TV.Count <= p.Columns; j += 2 * TV.Count) Block8x2Unit<TV>(p, m, j);
             else
-                for (; j + 2 * TV.Count <= p.Columns; j += 2 * TV.Count) Block8x2<TV>(p, m, j, j);
+                for (; j + 2 * TV.Count <= p.Columns; j += 2 * TV.Count) Block8x2<TV>(p, m, j);
             for (; j + TV.Count <= p.Columns; j += TV.Count) { Block4x1<TV>(p, m, j); Block4x1<TV>(p, m + 4, j); }
             for (; j < p.Columns; j++) { Block4x1<Scalar>(p, m, j); Block4x1<Scalar>(p, m + 4, j); }
         }
@@ -110,7 +110,7 @@ internal static class MatrixMultiply
 
     // 8 rows of C × 2 vectors of columns: per k, 2 loads of B and 8 broadcasts feed 16 FMAs (half the B traffic of 4 × 4).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Rows
-    private static void Block8x2<TV>(in MatrixProduct p, int m, int j, int bj) where TV : struct, ISimd<TV>
+    private static void Block8x2<TV>(in MatrixProduct p, int m, int j) where TV : struct, ISimd<TV>
     {
         int w = TV.Count;
         TV c00 = TV.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
@@ -118,7 +118,7 @@ internal static class MatrixMultiply
         ref float a0 = ref Unsafe.Add(ref p.A, m * p.AStrideM);
         ref float a1 = ref Unsafe.Add(ref a0, p.AStrideM), a2 = ref Unsafe.Add(ref a1, p.AStrideM), a3 = ref Unsafe.Add(ref a2, p.AStrideM);
         ref float a4 = ref Unsafe.Add(ref a3, p.AStrideM), a5 = ref Unsafe.Add(ref a4, p.AStrideM), a6 = ref Unsafe.Add(ref a5, p.AStrideM), a7 = ref Unsafe.Add(ref a6, p.AStrideM);
-        ref float bk = ref Unsafe.Add(ref p.B, bj);
+        ref float bk = ref Unsafe.Add(ref p.B, j);
         // Sizes in locals: read from `p`, they were reloaded from memory every step.
         int kCount = p.K, aStride = p.AStrideK, bStride = p.BStride;
         for (int k = 0; k < kCount; k++)
@@ -146,13 +146,13 @@ internal static class MatrixMultiply
     // W in a convolution's input gradient, a transposed matrix): one pointer and 8 constant offsets instead of 8
     // pointers, which left the loop short of registers. The same sums in the same order, so the same bits.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Rows
-    private static void Block8x2Unit<TV>(in MatrixProduct p, int m, int j, int bj) where TV : struct, ISimd<TV>
+    private static void Block8x2Unit<TV>(in MatrixProduct p, int m, int j) where TV : struct, ISimd<TV>
     {
         int w = TV.Count;
         TV c00 = TV.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         TV c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
         ref float ak = ref Unsafe.Add(ref p.A, m);
-        ref float bk = ref Unsafe.Add(ref p.B, bj);
+        ref float bk = ref Unsafe.Add(ref p.B, j);
         int kCount = p.K, aStride = p.AStrideK, bStride = p.BStride;
         for (int k = 0; k < kCount; k++)
         {
