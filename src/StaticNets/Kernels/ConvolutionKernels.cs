@@ -119,10 +119,8 @@ public static class ConvolutionKernels
                 for (int c = 0; c < s.OutChannels; c++)
                 {
                     int at = (r0 + i) * s.OutSize + c * p;
-                    Span<float> sums = y.Slice(c * width + i * p, p), ac = a.Slice(at, p);
-                    // z keeps the sums with the bias (when kept); a = f(z).
-                    if (n > 1 && !z.IsEmpty) { sums.CopyTo(z.Slice(at, p)); sums = z.Slice(at, p); }
-                    VectorLoop.Run(new BiasActivation<TAct>(sums, bias.IsEmpty ? 0f : bias[c], ac, activation));
+                    VectorLoop.Run(new BiasActivation<TAct>(y.Slice(c * width + i * p, p), bias.IsEmpty ? 0f : bias[c],
+                        z.IsEmpty ? default : z.Slice(at, p), a.Slice(at, p), activation));
                 }
         }
     }
@@ -290,12 +288,13 @@ public static class ConvolutionKernels
             throw new ArgumentException($"{name} has {length} values; the convolution needs {expected}.", name);
     }
 
-    /// <summary>z = y + b kept in place (when z is kept), a = f(y + b): one output channel's plane.</summary>
-    private readonly ref struct BiasActivation<TAct>(Span<float> y, float bias, Span<float> a, TAct activation) : IVectorLoop
+    /// <summary>z = sums + b (when z is kept), a = f(z): one output channel's plane. The sums may be z's or a's own memory.</summary>
+    private readonly ref struct BiasActivation<TAct>(ReadOnlySpan<float> sums, float bias, Span<float> z, Span<float> a, TAct activation) : IVectorLoop
         where TAct : struct, IActivation
     {
-        private readonly ref float _y = ref MemoryMarshal.GetReference(y), _a = ref MemoryMarshal.GetReference(a);
-        private readonly int _length = y.Length;
+        private readonly ref float _sums = ref MemoryMarshal.GetReference(sums), _z = ref MemoryMarshal.GetReference(z), _a = ref MemoryMarshal.GetReference(a);
+        private readonly int _length = sums.Length;
+        private readonly bool _keepZ = !z.IsEmpty;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Run<TV>(int start) where TV : struct, ISimd<TV>
@@ -304,8 +303,8 @@ public static class ConvolutionKernels
             int i = start;
             for (; i + TV.Count <= _length; i += TV.Count)
             {
-                TV v = TV.Add(TV.Load(ref _y, (nuint)i), b);
-                TV.Store(v, ref _y, (nuint)i);
+                TV v = TV.Add(TV.Load(ref _sums, (nuint)i), b);
+                if (_keepZ) TV.Store(v, ref _z, (nuint)i);
                 TV.Store(activation.Forward(v), ref _a, (nuint)i);
             }
             return i;
