@@ -55,10 +55,8 @@ internal sealed class NetworkLayout
     public int MinBatchSize => Ops.Any(o => o is BatchNormOp { Input.IsFlat: true }) ? 2 : 1;
 
     /// <summary>The last op's outputs in the workspace for the first <paramref name="batch"/> rows (an expression).</summary>
-    public string LastOutputs(string batch) => $"{Names.AsSpan}(_{LastBuffer.Name}Out, 0, {batch} * OutputSize)";
-
-    // The op whose buffer holds the network's output: the last that is not its input reshaped.
-    private OpPlan LastBuffer => Ops.Last(o => !o.AliasesInput(EmitMode.Inference));
+    // The last op always has a buffer of its own: [Flatten], which has none, may not end a network.
+    public string LastOutputs(string batch) => $"{Names.AsSpan}(_{Last.Name}Out, 0, {batch} * OutputSize)";
 
     // One buffer for all that ask for a name: the most floats per sample, or the largest of the fixed sizes.
     private static BufferPlan Largest(IEnumerable<BufferPlan> requests)
