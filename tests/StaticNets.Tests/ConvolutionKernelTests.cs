@@ -114,6 +114,41 @@ public class ConvolutionKernelTests
     }
 
     [Theory]
+    [InlineData(2, 2)]
+    [InlineData(3, 2)] // the window loop that is not unrolled
+    public void Max_pooling_follows_the_sequential_rule_for_signed_zeros_infinities_and_NaNs(int size, int stride)
+    {
+        // PyTorch's rule, value by value in row-major order: a value replaces the maximum if it is greater, and the first
+        // NaN wins. −0 and +0 are equal (the first stays), and a NaN of either sign beats +∞.
+        float negativeNaN = BitConverter.Int32BitsToSingle(unchecked((int)0xFFC00001));
+        float[] values = [0f, -0f, 1f, -1f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, negativeNaN, float.MaxValue, -float.Epsilon, float.Epsilon];
+        var s = new PoolingShape(2, 9, 8, size, size, stride, stride);
+        var rng = new Rng(5);
+        for (int trial = 0; trial < 50; trial++)
+        {
+            var x = new float[s.InSize];
+            for (int i = 0; i < x.Length; i++) x[i] = values[rng.NextInt(trial < 25 ? 4 : values.Length)];
+            var a = new float[s.OutSize];
+            var indices = new int[s.OutSize];
+            PoolingKernels.MaxForward(x, a, indices, 1, s);
+            for (int c = 0, o = 0; c < 2; c++)
+                for (int oy = 0; oy < s.OutHeight; oy++)
+                    for (int ox = 0; ox < s.OutWidth; ox++, o++)
+                    {
+                        int best = -1;
+                        for (int ky = 0; ky < size; ky++)
+                            for (int kx = 0; kx < size; kx++)
+                            {
+                                int at = c * 72 + (oy * stride + ky) * 8 + ox * stride + kx;
+                                if (best < 0 || x[at] > x[best] || (float.IsNaN(x[at]) && !float.IsNaN(x[best]))) best = at;
+                            }
+                        Assert.Equal(best - c * 72, indices[o]);
+                        Assert.Equal(BitConverter.SingleToInt32Bits(x[best]), BitConverter.SingleToInt32Bits(a[o]));
+                    }
+        }
+    }
+
+    [Theory]
     [InlineData(3, 7, 6, 2, 2)]
     [InlineData(2, 7, 7, 3, 2)] // overlapping windows
     [InlineData(1, 5, 9, 3, 3)] // the last partial window dropped

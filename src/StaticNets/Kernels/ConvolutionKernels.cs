@@ -76,8 +76,11 @@ public readonly struct ConvolutionShape
     /// <summary>Floats of scratch a batch's inference needs: the columns and outputs of <see cref="SamplesPerProduct"/> samples.</summary>
     public int BatchScratchLength => SamplesPerProduct == 1 ? InferenceScratchLength : (Patch + OutChannels) * Positions * SamplesPerProduct;
 
-    /// <summary>Floats of scratch training needs: columns, their transpose, and dz gathered and transposed, for a group of samples.</summary>
-    public int ScratchLength => 2 * (Patch + OutChannels) * Positions * SamplesPerProduct;
+    /// <summary>
+    /// Floats of scratch training needs: a group's columns and dz (gathered, or transposed), and the weight gradient
+    /// transposed.
+    /// </summary>
+    public int ScratchLength => (Patch + OutChannels) * Positions * SamplesPerProduct + Patch * OutChannels;
 
     /// <summary>The scratch <paramref name="batch"/> samples need at inference.</summary>
     public int ScratchFor(int batch) => batch == 1 ? InferenceScratchLength : BatchScratchLength;
@@ -86,8 +89,8 @@ public readonly struct ConvolutionShape
 /// <summary>
 /// Convolution through the matrix-multiply core, sample by sample: the sample's patches are laid out as a column matrix
 /// cols [in·kh·kw, positions] (im2col, rows copied whole where the stride is 1), then Y = W·cols on the register-blocked
-/// outer-product kernel, bias and activation in one vector pass per channel. Backward: dW += dY·colsᵀ and dcols = Wᵀ·dY
-/// on the same kernel (dY and cols transposed for the first), dcols summed back into dx (col2im).
+/// outer-product kernel, bias and activation in one vector pass per channel. Backward: dWᵀ += cols·dYᵀ and dcols = Wᵀ·dY
+/// on the same kernel (dY transposed for the first), dcols summed back into dx (col2im).
 /// Loop orders are fixed: results are bit-identical run to run, and a sample's output does not depend on its batch.
 /// </summary>
 public static class ConvolutionKernels
@@ -137,20 +140,25 @@ public static class ConvolutionKernels
         Check(weightGradient.Length, s.OutChannels * s.Patch, "weightGradient");
         if (!biasGradient.IsEmpty) Check(biasGradient.Length, s.OutChannels, "biasGradient");
         if (scratch.Length < s.ScratchLength) Check(scratch.Length, s.ScratchLength, "scratch");
-        int p = s.Positions, group = s.SamplesPerProduct, most = group * p;
-        Span<float> colsT = scratch.Slice(s.Patch * most, s.Patch * most);
-        Span<float> dzGroup = scratch.Slice(2 * s.Patch * most, s.OutChannels * most), dzT = scratch.Slice((2 * s.Patch + s.OutChannels) * most, s.OutChannels * most);
+        int p = s.Positions, group = s.SamplesPerProduct, most = group * p, channels = s.OutChannels;
+        Span<float> dzT = scratch.Slice(s.Patch * most, channels * most), sumT = scratch.Slice((s.Patch + channels) * most, s.Patch * channels);
         for (int r0 = 0; r0 < batch; r0 += group)
         {
             int n = Math.Min(group, batch - r0), width = n * p;
             ReadOnlySpan<float> cols = GroupColumns(x, r0, n, scratch, s);
-            Gather(dz, r0, n, dzGroup, s);
-            // dW[co, k] (+)= Σ_(sample, p) dz[co, (sample, p)]·cols[k, (sample, p)], as the outer-product kernel wants it:
-            // C = dW, A(k = (sample, p), m = co) = dzᵀ (8 channels side by side), B = colsᵀ. The transposes move data only.
-            Transpose8x8.Matrix(cols, s.Patch, width, colsT);
-            Transpose8x8.Matrix(dzGroup, s.OutChannels, width, dzT);
-            MatrixMultiply.Run(new MatrixProduct(dzT, aStrideK: s.OutChannels, aStrideM: 1, colsT, s.Patch, weightGradient, s.Patch,
-                kCount: width, mCount: s.OutChannels, s.Patch, accumulate: accumulate || r0 > 0));
+            for (int i = 0; i < n; i++) Transpose8x8.Matrix(dz.Slice((r0 + i) * s.OutSize, s.OutSize), channels, p, dzT.Slice(i * s.OutSize, s.OutSize));
+            // dWᵀ[k, co] (+)= Σ_(sample, p) cols[k, (sample, p)]·dz[co, (sample, p)], as the outer-product kernel wants it:
+            // C = dWᵀ, A(k = (sample, p), m = k) = the columns as they are, B = dzᵀ ([(sample, p), co]: channels side by side).
+            MatrixMultiply.Run(new MatrixProduct(cols, aStrideK: 1, aStrideM: width, dzT, channels, sumT, channels,
+                kCount: width, mCount: s.Patch, channels, accumulate: r0 > 0));
+        }
+        for (int co = 0; co < channels; co++)
+        {
+            Span<float> row = weightGradient.Slice(co * s.Patch, s.Patch);
+            if (accumulate)
+                for (int k = 0; k < row.Length; k++) row[k] += sumT[k * channels + co];
+            else
+                for (int k = 0; k < row.Length; k++) row[k] = sumT[k * channels + co];
         }
         if (biasGradient.IsEmpty) return;
         for (int c = 0; c < s.OutChannels; c++)

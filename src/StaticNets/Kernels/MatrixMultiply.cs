@@ -36,50 +36,64 @@ internal readonly ref struct MatrixProduct
 /// </summary>
 internal static class MatrixMultiply
 {
-    /// <summary>The product at the widest accelerated width its rows fill.</summary>
+    /// <summary>
+    /// The product at the widest accelerated width, the columns left over at narrower widths. A product that writes C
+    /// (not <see cref="MatrixProduct.Accumulate"/>) covers its last partial vector with one whole vector ending at the
+    /// last column instead: the columns it computes twice get the same bits twice, and no column goes value by value.
+    /// </summary>
     public static void Run(in MatrixProduct p)
     {
-        if (Vector512.IsHardwareAccelerated && p.Columns >= Simd512.Count) Rows<Simd512>(p);
-        else if (Vector256.IsHardwareAccelerated && p.Columns >= Simd256.Count) Rows<Simd256>(p);
-        else if (Vector128.IsHardwareAccelerated && p.Columns >= Simd128.Count) Rows<Simd128>(p);
-        else Rows<Scalar>(p);
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated) j = Columns<Simd512>(p, j);
+        if (j < p.Columns && Vector256.IsHardwareAccelerated) j = Columns<Simd256>(p, j);
+        if (j < p.Columns && Vector128.IsHardwareAccelerated) j = Columns<Simd128>(p, j);
+        if (j < p.Columns) Columns<Scalar>(p, j);
     }
 
-    /// <summary>The product at width TV (the caller chose it), the edges narrower.</summary>
+    /// <summary>The product at width TV (the caller chose it), the edges value by value.</summary>
+    public static void Rows<TV>(in MatrixProduct p) where TV : struct, ISimd<TV>
+    {
+        int j = Columns<TV>(p, 0);
+        if (j < p.Columns) Columns<Scalar>(p, j);
+    }
+
+    // Columns from j0 on in whole vectors of TV (and the overlapping last vector where allowed, see Run); returns the
+    // first column not done. Every block sums each element over k in order from zero, so the blocking never changes the bits.
     // The blocks are compiled once, fully optimized (AggressiveOptimization), so a run's first steps do not go through
     // their unoptimized tier-0 code (several times slower, for the whole of a short run's first steps), and their code
     // does not depend on which product's profile came first.
-    public static void Rows<TV>(in MatrixProduct p) where TV : struct, ISimd<TV>
+    private static int Columns<TV>(in MatrixProduct p, int j0) where TV : struct, ISimd<TV>
     {
-        int m = 0;
-        // Every block sums each element over k in order from zero, so the blocking never changes the bits.
+        int w = TV.Count, end = j0 + (p.Columns - j0) / w * w;
+        bool overlap = w > 1 && !p.Accumulate && end < p.Columns && p.Columns >= w;
+        int last = p.Columns - w, m = 0;
         for (; m + 8 <= p.M; m += 8)
         {
-            int j = 0;
+            int j = j0;
             if (p.AStrideM == 1)
-                for (; j + 2 * TV.Count <= p.Columns; j += 2 * TV.Count) Block8x2Unit<TV>(p, m, j);
+                for (; j + 2 * w <= end; j += 2 * w) Block8x2Unit<TV>(p, m, j);
             else
-                for (; j + 2 * TV.Count <= p.Columns; j += 2 * TV.Count) Block8x2<TV>(p, m, j);
-            for (; j + TV.Count <= p.Columns; j += TV.Count) { Block4x1<TV>(p, m, j); Block4x1<TV>(p, m + 4, j); }
-            for (; j < p.Columns; j++) { Block4x1<Scalar>(p, m, j); Block4x1<Scalar>(p, m + 4, j); }
+                for (; j + 2 * w <= end; j += 2 * w) Block8x2<TV>(p, m, j);
+            for (; j < end; j += w) Block8x1<TV>(p, m, j);
+            if (overlap) Block8x1<TV>(p, m, last);
         }
         for (; m + 4 <= p.M; m += 4)
         {
-            int j = 0;
-            for (; j + 4 * TV.Count <= p.Columns; j += 4 * TV.Count) Block4x4<TV>(p, m, j);
-            for (; j + TV.Count <= p.Columns; j += TV.Count) Block4x1<TV>(p, m, j);
-            for (; j < p.Columns; j++) Block4x1<Scalar>(p, m, j);
+            int j = j0;
+            for (; j + 4 * w <= end; j += 4 * w) Block4x4<TV>(p, m, j);
+            for (; j < end; j += w) Block4x1<TV>(p, m, j);
+            if (overlap) Block4x1<TV>(p, m, last);
         }
         for (; m < p.M; m++)
         {
-            int j = 0;
-            for (; j + TV.Count <= p.Columns; j += TV.Count) Block1x1<TV>(p, m, j);
-            for (; j < p.Columns; j++) Block1x1<Scalar>(p, m, j);
+            for (int j = j0; j < end; j += w) Block1x1<TV>(p, m, j);
+            if (overlap) Block1x1<TV>(p, m, last);
         }
+        return overlap ? p.Columns : end;
     }
 
     // 4 rows of C × 4 vectors of columns: per k, 4 broadcasts and 4 loads feed 16 FMAs.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Rows
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Columns
     private static void Block4x4<TV>(in MatrixProduct p, int m, int j) where TV : struct, ISimd<TV>
     {
         int w = TV.Count;
@@ -109,7 +123,7 @@ internal static class MatrixMultiply
     }
 
     // 8 rows of C × 2 vectors of columns: per k, 2 loads of B and 8 broadcasts feed 16 FMAs (half the B traffic of 4 × 4).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Rows
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Columns
     private static void Block8x2<TV>(in MatrixProduct p, int m, int j) where TV : struct, ISimd<TV>
     {
         int w = TV.Count;
@@ -145,7 +159,7 @@ internal static class MatrixMultiply
     // Block8x2 for an A whose 8 rows' values sit side by side (A(k, m) at k·strideK + m: dz in the dense weight gradient,
     // W in a convolution's input gradient, a transposed matrix): one pointer and 8 constant offsets instead of 8
     // pointers, which left the loop short of registers. The same sums in the same order, so the same bits.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Rows
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Columns
     private static void Block8x2Unit<TV>(in MatrixProduct p, int m, int j) where TV : struct, ISimd<TV>
     {
         int w = TV.Count;
@@ -180,6 +194,36 @@ internal static class MatrixMultiply
     {
         Store(p, ref c, v0);
         Store(p, ref Unsafe.Add(ref c, TV.Count), v1);
+    }
+
+    // 8 rows of C × 1 vector of columns, for the columns the 2-vector blocks leave: 8 independent sums keep both FMA
+    // pipes busy where 4 left them waiting on latency.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Columns
+    private static void Block8x1<TV>(in MatrixProduct p, int m, int j) where TV : struct, ISimd<TV>
+    {
+        TV c0 = TV.Zero, c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        ref float a = ref Unsafe.Add(ref p.A, m * p.AStrideM);
+        ref float bk = ref Unsafe.Add(ref p.B, j);
+        int kCount = p.K, aStrideK = p.AStrideK, aStrideM = p.AStrideM, bStride = p.BStride;
+        for (int k = 0; k < kCount; k++)
+        {
+            ref float ak = ref Unsafe.Add(ref a, (nint)k * aStrideK);
+            TV b = TV.Load(ref bk, 0);
+            c0 = TV.MultiplyAdd(TV.Broadcast(ak), b, c0);
+            c1 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref ak, aStrideM)), b, c1);
+            c2 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref ak, 2 * aStrideM)), b, c2);
+            c3 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref ak, 3 * aStrideM)), b, c3);
+            c4 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref ak, 4 * aStrideM)), b, c4);
+            c5 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref ak, 5 * aStrideM)), b, c5);
+            c6 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref ak, 6 * aStrideM)), b, c6);
+            c7 = TV.MultiplyAdd(TV.Broadcast(Unsafe.Add(ref ak, 7 * aStrideM)), b, c7);
+            bk = ref Unsafe.Add(ref bk, bStride);
+        }
+        ref float c = ref Unsafe.Add(ref p.C, m * p.CStride + j);
+        Store(p, ref c, c0); Store(p, ref Unsafe.Add(ref c, p.CStride), c1);
+        Store(p, ref Unsafe.Add(ref c, 2 * p.CStride), c2); Store(p, ref Unsafe.Add(ref c, 3 * p.CStride), c3);
+        Store(p, ref Unsafe.Add(ref c, 4 * p.CStride), c4); Store(p, ref Unsafe.Add(ref c, 5 * p.CStride), c5);
+        Store(p, ref Unsafe.Add(ref c, 6 * p.CStride), c6); Store(p, ref Unsafe.Add(ref c, 7 * p.CStride), c7);
     }
 
     private static void Block4x1<TV>(in MatrixProduct p, int m, int j) where TV : struct, ISimd<TV>

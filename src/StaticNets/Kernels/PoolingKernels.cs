@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace StaticNets.Kernels;
 
@@ -55,31 +57,44 @@ public static class PoolingKernels
         Check(x.Length, batch * s.InSize, "x");
         Check(a.Length, batch * s.OutSize, "a");
         if (!indices.IsEmpty) Check(indices.Length, batch * s.OutSize, "indices");
-        int plane = s.Height * s.Width, outPlane = s.OutHeight * s.OutWidth;
-        for (int q = 0; q < batch * s.Channels; q++)
+        // The shape was checked, and every window lies inside its plane: unchecked reads.
+        int plane = s.Height * s.Width, outPlane = s.OutHeight * s.OutWidth, width = s.Width, outHeight = s.OutHeight, outWidth = s.OutWidth;
+        int kernelHeight = s.KernelHeight, kernelWidth = s.KernelWidth, rowStep = s.StrideHeight * width, columnStep = s.StrideWidth;
+        bool keep = !indices.IsEmpty, twoByTwo = kernelHeight == 2 && kernelWidth == 2;
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref int indices0 = ref MemoryMarshal.GetReference(indices);
+        for (int q = 0, o = 0; q < batch * s.Channels; q++)
         {
-            ReadOnlySpan<float> xp = x.Slice(q * plane, plane);
-            int o = q * outPlane;
-            for (int oy = 0; oy < s.OutHeight; oy++)
-                for (int ox = 0; ox < s.OutWidth; ox++, o++)
+            ref float xp = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), q * plane);
+            for (int oy = 0; oy < outHeight; oy++)
+                for (int ox = 0, start = oy * rowStep; ox < outWidth; ox++, o++, start += columnStep)
                 {
-                    int start = oy * s.StrideHeight * s.Width + ox * s.StrideWidth, best = start;
-                    float max = xp[start];
-                    for (int i = 0; i < s.KernelHeight; i++)
-                        for (int j = 0; j < s.KernelWidth; j++)
-                        {
-                            int at = start + i * s.Width + j;
-                            float v = xp[at];
-                            if (v > max || (float.IsNaN(v) && !float.IsNaN(max)))
-                            {
-                                max = v;
-                                best = at;
-                            }
-                        }
-                    a[o] = max;
-                    if (!indices.IsEmpty) indices[o] = best;
+                    int best = start, bestKey = OrderKey(ref xp, start);
+                    if (twoByTwo)
+                    {
+                        Take(ref xp, start + 1, ref best, ref bestKey);
+                        Take(ref xp, start + width, ref best, ref bestKey);
+                        Take(ref xp, start + width + 1, ref best, ref bestKey);
+                    }
+                    else
+                        for (int i = 0; i < kernelHeight; i++)
+                            for (int j = i == 0 ? 1 : 0; j < kernelWidth; j++)
+                                Take(ref xp, start + i * width + j, ref best, ref bestKey);
+                    Unsafe.Add(ref a0, o) = Unsafe.Add(ref xp, best);
+                    if (keep) Unsafe.Add(ref indices0, o) = best;
                 }
         }
+    }
+
+    // The window's value at `at` replaces the best so far if it is greater, or a NaN where the best is not. Masks, not a
+    // branch (the JIT keeps a branch for a select in a loop): which value wins is data, and a branch on it mispredicted
+    // about every other window.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(ref float plane, int at, ref int best, ref int bestKey)
+    {
+        int key = OrderKey(ref plane, at), wins = (int)(((long)bestKey - key) >> 63);
+        best ^= (best ^ at) & wins;
+        bestKey ^= (bestKey ^ key) & wins;
     }
 
     /// <summary>dx = dy routed to each window's maximum (summed where windows overlap); overwrites dx.</summary>
@@ -162,6 +177,16 @@ public static class PoolingKernels
         Check(dx.Length, batch * channels * plane, "dx");
         for (int q = 0; q < batch * channels; q++)
             dx.Slice(q * plane, plane).Fill(dy[q] / plane);
+    }
+
+    // An integer that orders floats as `>` does (−0 and +0 equal), every NaN above +∞ and equal to each other: the first
+    // window value with the greatest key is the first maximum in row-major order, or the first NaN.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int OrderKey(ref float plane, int at)
+    {
+        int bits = Unsafe.As<float, int>(ref Unsafe.Add(ref plane, at)), magnitude = bits & int.MaxValue, sign = bits >> 31;
+        int nan = (0x7F800000 - magnitude) >> 31; // all ones for a NaN
+        return (((magnitude ^ sign) - sign) & ~nan) | (int.MaxValue & nan);
     }
 
     private static void Check(int length, int expected, string name)
