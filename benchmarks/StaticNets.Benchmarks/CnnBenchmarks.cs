@@ -5,21 +5,22 @@ using static TorchSharp.torch;
 
 namespace StaticNets.Benchmarks;
 
-/// <summary>(e) The FashionMnist CNN (BenchCnn), inference: one image (Predict), and a batch of 64 (PredictBatch).</summary>
+/// <summary>(e) The FashionMnist CNN (BenchCnn), inference: one image (Predict), and batches of 64 and 256 (PredictBatch).</summary>
 [MemoryDiagnoser]
 public class CnnInference
 {
-    private readonly BenchCnn _net = new(seed: 1, maxBatchSize: 64);
+    private BenchCnn _net = null!;
     private float[] _x = null!, _y = null!;
     private nn.Module<Tensor, Tensor> _torch = null!;
     private Tensor _tx = null!;
 
-    [Params(1, 64)]
+    [Params(1, 64, 256)]
     public int Batch { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
+        _net = new BenchCnn(seed: 1, maxBatchSize: Batch);
         _x = Inputs.Normal(784, Batch);
         _y = new float[10 * Batch];
         // Running statistics as after training, so the folded convolutions do real work.
