@@ -24,6 +24,7 @@ internal static class NetworkEmitter
         w.Open($"partial class {plan.ClassIdentifier} : {contract}");
         var layout = new NetworkLayout(plan);
         ParameterEmitter.Emit(w, layout);
+        SummaryEmitter.Emit(w, layout);
         InferenceEmitter.Emit(w, layout);
         if (trainable) TrainingEmitter.Emit(w, layout);
         DenseOp.EmitUnrolledMethods(w, layout);

@@ -12,6 +12,9 @@ internal enum ActivationKind { Identity, ReLU, LeakyReLU, ELU, SELU, Sigmoid, Ta
 /// <summary>An activation and its argument (alpha or beta) or, for maxout, its pieces; the attribute it came from and where.</summary>
 internal sealed record ActivationPlan(ActivationKind Kind, float Value, int Pieces, string? Attribute = null, LocationInfo? Location = null)
 {
+    /// <summary>Its part of the architecture string, as written into it: the layer column of its summary row.</summary>
+    public string? Token { get; init; }
+
     public static readonly ActivationPlan Identity = new(ActivationKind.Identity, 0f, 1);
 
     public bool IsIdentity => Kind == ActivationKind.Identity;

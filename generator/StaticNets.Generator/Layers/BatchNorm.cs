@@ -68,6 +68,7 @@ internal sealed record BatchNormOp : OpPlan, INormalizationOp
     public override bool AcceptsActivation => true;
     public override string Token => $"BatchNorm(eps={Format.Float(Epsilon)},momentum={Format.Float(Momentum)})";
     public override BigInteger ParameterCount => 2 * (BigInteger)Input.Channels;
+    public override long Flops => 2 * Output.LongSize; // folded: a scale and a shift
 
     public int Channels => Input.Channels;
 

@@ -109,6 +109,7 @@ internal sealed record Conv2DOp : OpPlan, IFoldsBatchNorm
         $"Conv2D({Filters},{KernelHeight}x{KernelWidth},stride={StrideHeight}x{StrideWidth},padding={PaddingHeight}x{PaddingWidth}{(HasBias ? "" : ",bias=false")})";
 
     public override BigInteger ParameterCount => (BigInteger)Filters * Patch + (HasBias ? Filters : 0);
+    public override long Flops => (2L * Patch + (HasBias ? 1 : 0)) * Output.LongSize;
 
     public override string Describe =>
         $"{Name}: {Input} -> {Output}, {KernelHeight}×{KernelWidth} kernel, stride {StrideHeight}, padding {PaddingHeight}{(Activation.IsIdentity ? "" : ", " + Activation.Kind)}";

@@ -74,6 +74,7 @@ internal sealed record DenseOp : OpPlan, IFoldsBatchNorm
     public override string Token => HasBias ? $"Dense({Units})" : $"Dense({Units},bias=false)";
     public override BigInteger ParameterCount => ActivationValues * Input.LongSize + (HasBias ? ActivationValues : 0);
     public override BigInteger ActivationValues => (BigInteger)Units * Activation.Pieces;
+    public override long Flops => (2L * In + (HasBias ? 1 : 0)) * Rows;
     public override string Describe => $"{Name}: {Input.Size} -> {Rows}{(Activation.IsIdentity ? "" : ", " + Activation.Kind)}";
 
     public int In => Input.Size;

@@ -53,6 +53,7 @@ internal record GroupNormOp : OpPlan, INormalizationOp
     public override bool AcceptsActivation => true;
     public override string Token => $"GroupNorm({Groups},eps={Format.Float(Epsilon)})";
     public override BigInteger ParameterCount => 2 * (BigInteger)Input.Channels;
+    public override long Flops => 8 * Output.LongSize; // mean, variance, normalization, scale and shift (InstanceNorm too)
 
     public int Channels => Input.Channels;
 

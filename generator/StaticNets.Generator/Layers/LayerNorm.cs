@@ -40,6 +40,7 @@ internal sealed record LayerNormOp : OpPlan, INormalizationOp
     public override bool AcceptsActivation => true;
     public override string Token => $"LayerNorm(eps={Format.Float(Epsilon)})";
     public override BigInteger ParameterCount => 2 * (BigInteger)Input.LongSize;
+    public override long Flops => 8 * Output.LongSize; // mean, variance, normalization, scale and shift
 
     public int Size => Input.Size;
 

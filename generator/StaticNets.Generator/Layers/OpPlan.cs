@@ -57,6 +57,12 @@ internal abstract record OpPlan
     /// <summary>Learnable parameters, in arbitrary precision for the size check before anything is laid out.</summary>
     public virtual BigInteger ParameterCount => 0;
 
+    /// <summary>
+    /// Inference arithmetic per sample, a multiply-add as two, without its fused activation (counted apart): the rules
+    /// are StaticNets.ModelSummary's.
+    /// </summary>
+    public virtual long Flops => 0;
+
     /// <summary>Values per sample the activation acts on, in arbitrary precision (a Dense's rows include every maxout piece).</summary>
     public virtual BigInteger ActivationValues => Output.LongSize;
 

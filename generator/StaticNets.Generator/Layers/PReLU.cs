@@ -40,6 +40,7 @@ internal sealed record PReLUOp : OpPlan
     public override string Title => "PReLU";
     public override string Token => "PReLU";
     public override BigInteger ParameterCount => Input.Channels;
+    public override long Flops => Output.LongSize;
 
     public int Channels => Input.Channels;
 

@@ -62,6 +62,7 @@ internal abstract record PoolOp : OpPlan
     public int Stride { get; init; }
 
     public override string Describe => $"{Name}: {Input} -> {Output}, {Size}×{Size} window, stride {Stride}";
+    public override long Flops => (long)Size * Size * Output.LongSize; // one per window value
 
     protected string ShapeExpression =>
         $"new {Names.Kernels}.PoolingShape({Input.Channels}, {Input.Height}, {Input.Width}, {Size}, {Size}, {Stride}, {Stride})";
@@ -122,6 +123,7 @@ internal sealed record GlobalAvgPoolOp : OpPlan
     public override string Prefix => "globalavgpool";
     public override string Title => "GlobalAvgPool";
     public override string Token => "GlobalAvgPool";
+    public override long Flops => Input.LongSize;
 
     public override void EmitForward(EmitContext c) => EmitInference(c);
 

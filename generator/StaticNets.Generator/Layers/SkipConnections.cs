@@ -76,6 +76,7 @@ internal sealed record AddOp : OpPlan
     public override string Title => "Add";
     public override bool AcceptsActivation => true;
     public override string Token => $"Add({SavedName})";
+    public override long Flops => Output.LongSize;
     public override string Describe =>
         $"{Name}: + \"{SavedName}\" (the output of {(Source < 0 ? "the input" : "op " + Source)}): {Output}{(Activation.IsIdentity ? "" : ", " + Activation.Kind)}";
 

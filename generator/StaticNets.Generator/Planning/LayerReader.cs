@@ -54,7 +54,7 @@ internal sealed class LayerReader(Shape input, List<DiagnosticInfo> diagnostics)
     /// <summary>Fuses an activation into the last op (the caller checked <see cref="CanTakeActivation"/>).</summary>
     public void SetActivation(ActivationPlan activation, string token)
     {
-        Ops[Ops.Count - 1] = Ops[Ops.Count - 1] with { Activation = activation };
+        Ops[Ops.Count - 1] = Ops[Ops.Count - 1] with { Activation = activation with { Token = token } };
         _activationSlotUsed = true;
         Tokens.Add(token);
     }
