@@ -57,11 +57,11 @@ public class Adam : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight) =>
-        UpdateAndKeep(w, g, PreviousValues(offset, w.Length), offset, isWeight);
+        UpdateAndKeep(w, g, PreviousValues(offset, w.Length), offset, isWeight, LearningRate);
 
-    private protected override bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight)
+    private protected override bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight, float learningRate)
     {
-        float lr = LearningRate, b1 = Beta1, b2 = Beta2;
+        float lr = learningRate, b1 = Beta1, b2 = Beta2;
         // Bias corrections in double: 1 − β₂ᵗ is tiny for small t.
         float c1 = (float)(1.0 / (1.0 - Math.Pow(b1, Steps))), c2 = (float)(1.0 / (1.0 - Math.Pow(b2, Steps)));
         float decay = (isWeight || DecayAllParameters) ? 1f - lr * WeightDecay : 1f;

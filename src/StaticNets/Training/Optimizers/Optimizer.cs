@@ -11,6 +11,9 @@ public abstract class Optimizer : IOptimizer
     private float _learningRate;
     private int _size = -1;
     private ArraySegment<float> _previous;
+    private readonly Dictionary<string, float> _multipliers = new(StringComparer.Ordinal);
+    private float[] _resolved = [];
+    private bool _resolvedCurrent;
 
     /// <summary>Sets the learning rate (positive and finite).</summary>
     protected Optimizer(float learningRate) => LearningRate = learningRate;
@@ -26,6 +29,90 @@ public abstract class Optimizer : IOptimizer
 
     /// <summary>Steps taken so far (t in the bias corrections).</summary>
     public long Steps { get; private set; }
+
+    /// <summary>
+    /// Scales the learning rate of one layer (<c>dense1</c>: all its tensors) or one tensor (<c>dense1.bias</c>); a tensor
+    /// named both ways takes the tensor's setting. 0 freezes it: its values and this optimizer's state for it (moments)
+    /// stay exactly as they are, while the layers around it train. 1 removes the setting. Names are checked against the
+    /// network's tensors on the next step. Set between steps, not during one.
+    /// </summary>
+    public void SetLearningRateMultiplier(string layerOrTensor, float multiplier)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(layerOrTensor);
+        if (!(multiplier >= 0f && float.IsFinite(multiplier)))
+            throw new ArgumentOutOfRangeException(nameof(multiplier), multiplier, "A learning-rate multiplier must be finite and at least 0 (0 freezes).");
+        if (multiplier == 1f) _multipliers.Remove(layerOrTensor);
+        else _multipliers[layerOrTensor] = multiplier;
+        _resolvedCurrent = false;
+    }
+
+    /// <summary>Freezes layers or tensors by name (learning-rate multiplier 0): transfer learning's fixed feature extractor.</summary>
+    public void Freeze(params string[] layersOrTensors)
+    {
+        ArgumentNullException.ThrowIfNull(layersOrTensors);
+        foreach (string name in layersOrTensors) SetLearningRateMultiplier(name, 0f);
+    }
+
+    /// <summary>
+    /// Freezes every layer of <paramref name="network"/> from its first through <paramref name="lastFrozenLayer"/>
+    /// (everything below it in the stack), so that only the layers after it train.
+    /// </summary>
+    public void FreezeThrough(INetwork network, string lastFrozenLayer)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var layers = new List<string>();
+        foreach (ParameterTensor t in network.ParameterTensors)
+        {
+            string layer = LayerOf(t.Name);
+            if (!layers.Contains(layer)) layers.Add(layer);
+        }
+        int last = layers.IndexOf(lastFrozenLayer);
+        if (last < 0)
+            throw new ArgumentException($"The network has no layer with parameters named '{lastFrozenLayer}'; it has {string.Join(", ", layers)}.", nameof(lastFrozenLayer));
+        Freeze(layers.GetRange(0, last + 1).ToArray());
+    }
+
+    /// <summary>Removes every multiplier and unfreezes everything.</summary>
+    public void ClearLearningRateMultipliers()
+    {
+        _multipliers.Clear();
+        _resolvedCurrent = false;
+    }
+
+    /// <summary>The multiplier a tensor of this name gets (1 unless set).</summary>
+    public float LearningRateMultiplier(string tensor)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tensor);
+        return _multipliers.TryGetValue(tensor, out float m) ? m : _multipliers.TryGetValue(LayerOf(tensor), out m) ? m : 1f;
+    }
+
+    private static string LayerOf(string tensor)
+    {
+        int dot = tensor.LastIndexOf('.');
+        return dot > 0 ? tensor[..dot] : tensor;
+    }
+
+    // Each tensor's multiplier in layout order, worked out again only after a setting changed; every setting must name
+    // a layer or tensor of the network.
+    private ReadOnlySpan<float> Multipliers(ReadOnlySpan<ParameterTensor> layout)
+    {
+        if (_resolvedCurrent && _resolved.Length == layout.Length) return _resolved;
+        if (_multipliers.Count > 0 && layout.IsEmpty)
+            throw new ArgumentException("Learning-rate multipliers need the network's tensor layout; this step was given none.", nameof(layout));
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        _resolved = new float[layout.Length];
+        for (int i = 0; i < layout.Length; i++)
+        {
+            _resolved[i] = LearningRateMultiplier(layout[i].Name);
+            names.Add(layout[i].Name);
+            names.Add(LayerOf(layout[i].Name));
+        }
+        foreach (string name in _multipliers.Keys)
+            if (!names.Contains(name))
+                throw new ArgumentException($"A learning-rate multiplier names '{name}', which is no layer or tensor of this network.", nameof(layout));
+        _resolvedCurrent = true;
+        return _resolved;
+    }
 
     /// <summary>
     /// One update. If it would leave any parameter NaN or infinite (a learning rate so large that a step overflows, a
@@ -75,6 +162,7 @@ public abstract class Optimizer : IOptimizer
         foreach (ParameterTensor t in layout)
             if (t.Offset < 0 || t.Offset + t.Length > parameters.Length)
                 throw new ArgumentException($"Tensor {t.Name} [{t.Offset}, {t.Offset + t.Length}) lies outside the {parameters.Length} parameters.", nameof(layout));
+        Multipliers(layout);
         Steps++;
     }
 
@@ -85,13 +173,19 @@ public abstract class Optimizer : IOptimizer
     internal bool UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, ReadOnlySpan<ParameterTensor> layout, int start, int end)
     {
         if (layout.IsEmpty)
-            return UpdateAndKeep(parameters[start..end], gradients[start..end], PreviousValues(start, end - start), start, isWeight: true);
+            return UpdateAndKeep(parameters[start..end], gradients[start..end], PreviousValues(start, end - start), start, isWeight: true, LearningRate);
+        ReadOnlySpan<float> multipliers = _resolved; // resolved by BeginStep
         bool finite = true;
-        foreach (ParameterTensor t in layout)
+        for (int i = 0; i < layout.Length; i++)
         {
+            ParameterTensor t = layout[i];
             int from = Math.Max(start, t.Offset), to = Math.Min(end, t.Offset + t.Length);
-            if (from < to)
-                finite &= UpdateAndKeep(parameters[from..to], gradients[from..to], PreviousValues(from, to - from), from, t.Kind == ParameterKind.Weight);
+            if (from >= to) continue;
+            if (multipliers[i] == 0f)
+                parameters[from..to].CopyTo(PreviousValues(from, to - from)); // frozen: untouched, and Undo puts back the same bits
+            else
+                finite &= UpdateAndKeep(parameters[from..to], gradients[from..to], PreviousValues(from, to - from), from, t.Kind == ParameterKind.Weight,
+                    LearningRate * multipliers[i]);
         }
         return finite;
     }
@@ -103,12 +197,14 @@ public abstract class Optimizer : IOptimizer
     private protected Span<float> PreviousValues(int offset, int length) => _previous.AsSpan(offset, length);
 
     /// <summary>
-    /// Updates one tensor, keeping its old values in <paramref name="previous"/>; returns whether every new value is
-    /// finite. The optimizers of this library do all of it in their update loop; others keep and check around
-    /// <see cref="Update"/>.
+    /// Updates one tensor at <paramref name="learningRate"/> (the learning rate times the tensor's multiplier), keeping
+    /// its old values in <paramref name="previous"/>; returns whether every new value is finite. The optimizers of this
+    /// library do all of it in their update loop; others keep and check around <see cref="Update"/>.
     /// </summary>
-    private protected virtual bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight)
+    private protected virtual bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight, float learningRate)
     {
+        if (learningRate != LearningRate)
+            throw new NotSupportedException($"{GetType().Name} updates with its LearningRate only: it cannot scale one layer's rate (freezing, with a multiplier of 0, works).");
         w.CopyTo(previous);
         Update(w, g, offset, isWeight);
         return Guard.AllFinite(w);

@@ -39,12 +39,12 @@ public sealed class Sgd : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight) =>
-        UpdateAndKeep(w, g, PreviousValues(offset, w.Length), offset, isWeight);
+        UpdateAndKeep(w, g, PreviousValues(offset, w.Length), offset, isWeight, LearningRate);
 
-    private protected override bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight) =>
+    private protected override bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight, float learningRate) =>
         Momentum == 0f
-            ? ElementwiseUpdate.Run(w, g, previous, new Plain(g, LearningRate))
-            : ElementwiseUpdate.Run(w, g, previous, new Buffered(g, _buffer.AsSpan(offset, w.Length), LearningRate, Momentum, Nesterov));
+            ? ElementwiseUpdate.Run(w, g, previous, new Plain(g, learningRate))
+            : ElementwiseUpdate.Run(w, g, previous, new Buffered(g, _buffer.AsSpan(offset, w.Length), learningRate, Momentum, Nesterov));
 
     private readonly ref struct Plain(ReadOnlySpan<float> g, float lr) : IElementwiseUpdate
     {
