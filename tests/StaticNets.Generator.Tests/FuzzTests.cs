@@ -19,7 +19,7 @@ public class FuzzTests(ITestOutputHelper output)
     private static readonly string[] Kinds =
     [
         "Input", "Dense", "Dense", "Dense", "ReLU", "LeakyReLU", "ELU", "SELU", "Sigmoid", "Tanh", "GELU", "Swish", "Softplus",
-        "Maxout", "Softmax", "BatchNorm", "LayerNorm", "Dropout", "PReLU", "SaveAs", "Add",
+        "Maxout", "Softmax", "BatchNorm", "LayerNorm", "Dropout", "DropConnect", "PReLU", "SaveAs", "Add",
         "Conv2D", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool", "Flatten",
     ];
 
@@ -149,7 +149,8 @@ public class FuzzTests(ITestOutputHelper output)
                     1 => $"[Dense({size}, Bias = {(rng.NextInt(2) == 0 ? "false" : "true")})]",
                     _ => $"[Dense({size}, Init = Init.{Pick(["Normal", "HeUniform", "Orthogonal", "Constant", "Zeros"])}, InitScale = {real}, BiasInit = {(wild ? Pick(Reals) : "0")})]",
                 },
-                "LeakyReLU" or "ELU" or "Swish" or "Softplus" or "Dropout" => rng.NextInt(3) == 0 && kind != "Dropout" ? $"[{kind}]" : $"[{kind}({real})]",
+                "LeakyReLU" or "ELU" or "Swish" or "Softplus" or "Dropout" or "DropConnect" =>
+                    rng.NextInt(3) == 0 && kind is not ("Dropout" or "DropConnect") ? $"[{kind}]" : $"[{kind}({real})]",
                 "GELU" => rng.NextInt(2) == 0 ? "[GELU]" : "[GELU(Approximate = true)]",
                 "Maxout" => $"[Maxout({(wild ? Pick(["0", "1", "1073741824", "65536", "-3"]) : Pick(["2", "3"]))})]",
                 "BatchNorm" => rng.NextInt(2) == 0 ? "[BatchNorm]" : $"[BatchNorm(Momentum = {real}, Epsilon = {(wild ? Pick(Reals) : "1e-5")})]",

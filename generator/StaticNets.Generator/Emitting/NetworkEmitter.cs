@@ -20,13 +20,18 @@ internal static class NetworkEmitter
             w.Open($"partial {outer.Keyword} {outer.Name}");
 
         bool trainable = plan.Trainable;
-        string contract = (trainable ? "global::StaticNets.ITrainableNetwork" : "global::StaticNets.INetwork") + ", global::StaticNets.IInferenceSource";
+        string contract = (trainable ? "global::StaticNets.ITrainableNetwork, global::StaticNets.ILayerOutputs" : "global::StaticNets.INetwork")
+            + ", global::StaticNets.IInferenceSource";
         w.Open($"partial class {plan.ClassIdentifier} : {contract}");
         var layout = new NetworkLayout(plan);
         ParameterEmitter.Emit(w, layout);
         SummaryEmitter.Emit(w, layout);
         InferenceEmitter.Emit(w, layout);
-        if (trainable) TrainingEmitter.Emit(w, layout);
+        if (trainable)
+        {
+            TrainingEmitter.Emit(w, layout);
+            LayerOutputsEmitter.Emit(w, layout);
+        }
         DenseOp.EmitUnrolledMethods(w, layout);
         w.Close();
 

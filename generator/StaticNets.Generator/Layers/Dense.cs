@@ -65,6 +65,12 @@ internal sealed record DenseOp : OpPlan, IFoldsBatchNorm
     public int CopyOffset { get; init; } = -1;
     public bool BiasCancelled { get; init; }
 
+    /// <summary>
+    /// [DropConnect(rate)] after it, or 0: each training step draws one mask over the weights (0, or 1/(1 − rate) where
+    /// kept), computes with the dropped weights and passes the weight gradient back through the same mask.
+    /// </summary>
+    public float DropConnectRate { get; init; }
+
     /// <summary>The BatchNorm folded into it at inference (its index), or −1.</summary>
     public int FoldedBy { get; init; } = -1;
 
@@ -122,7 +128,16 @@ internal sealed record DenseOp : OpPlan, IFoldsBatchNorm
     {
         if (trainable && Rows > UnrollRows)
             yield return new BufferPlan("tile", 0, $"{Names.Kernels}.DenseKernels.TileLength({In}, {Rows})");
+        if (trainable && DropConnectRate > 0f)
+        {
+            string weights = WeightCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            yield return new BufferPlan(Name + "WeightMask", 0, weights);
+            yield return new BufferPlan(Name + "DroppedWeights", 0, weights);
+        }
     }
+
+    // The weights training computes with: the parameters, or this step's dropped copy under DropConnect.
+    private string TrainingWeights(EmitContext c) => DropConnectRate > 0f ? c.Whole(Name + "DroppedWeights") : c.Parameter(WeightTensor);
 
     public override int InferenceScratch => Activation.Kind == ActivationKind.Maxout ? Rows : 0;
 
@@ -136,10 +151,13 @@ internal sealed record DenseOp : OpPlan, IFoldsBatchNorm
         string? z = c.Z(this);
         string target = maxout ? z! : c.Out(this);
         string keptZ = maxout ? "default" : z ?? "default";
+        if (DropConnectRate > 0f)
+            c.Call($"{Names.Kernels}.ElementwiseKernels.DropoutForward", c.Parameter(WeightTensor), c.Whole(Name + "WeightMask"), TrainingWeights(c),
+                DropConnectRate, "_rng");
         if (Rows <= UnrollRows)
-            c.Call(UnrolledName(c.Layout, Activation, HasBias), c.In(this), c.Parameter(WeightTensor), Bias(c), keptZ, target, c.Batch);
+            c.Call(UnrolledName(c.Layout, Activation, HasBias), c.In(this), TrainingWeights(c), Bias(c), keptZ, target, c.Batch);
         else
-            c.Call($"{Names.Kernels}.DenseKernels.Forward", c.In(this), c.Parameter(WeightTensor), Bias(c), keptZ, target, c.Batch, In, Rows,
+            c.Call($"{Names.Kernels}.DenseKernels.Forward", c.In(this), TrainingWeights(c), Bias(c), keptZ, target, c.Batch, In, Rows,
                 Activation.Expression, c.Whole("tile"));
         Activation.EmitEpilogue(c, z, c.Out(this), Units);
     }
@@ -148,7 +166,9 @@ internal sealed record DenseOp : OpPlan, IFoldsBatchNorm
     {
         WeightInit.EmitParameterGradients(c, HasBias ? BiasTensor : null, BiasCancelled, biasGradient =>
             c.Call($"{Names.Kernels}.DenseKernels.BackwardParameters", dz, c.In(this), c.Gradient(WeightTensor), biasGradient, c.Batch, In, Rows, "accumulate: false"));
-        c.InputGradient(target, () => c.Call($"{Names.Kernels}.DenseKernels.BackwardInput", dz, c.Parameter(WeightTensor), target, c.Batch, In, Rows));
+        if (DropConnectRate > 0f) // d(loss)/dW = d(loss)/dW′ ⊙ mask, W′ = W ⊙ mask
+            c.Call($"{Names.Kernels}.ElementwiseKernels.DropoutBackward", c.Gradient(WeightTensor), c.Whole(Name + "WeightMask"), c.Gradient(WeightTensor));
+        c.InputGradient(target, () => c.Call($"{Names.Kernels}.DenseKernels.BackwardInput", dz, TrainingWeights(c), target, c.Batch, In, Rows));
     }
 
     public override void EmitInference(EmitContext c)

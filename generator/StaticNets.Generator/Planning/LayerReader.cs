@@ -51,6 +51,13 @@ internal sealed class LayerReader(Shape input, List<DiagnosticInfo> diagnostics)
         _activationSlotUsed = false;
     }
 
+    /// <summary>Changes the last op (a modifier such as [DropConnect] on the [Dense] before it), adding the modifier's token.</summary>
+    public void ModifyLast(OpPlan op, string token)
+    {
+        Ops[Ops.Count - 1] = op;
+        Tokens.Add(token);
+    }
+
     /// <summary>Fuses an activation into the last op (the caller checked <see cref="CanTakeActivation"/>).</summary>
     public void SetActivation(ActivationPlan activation, string token)
     {

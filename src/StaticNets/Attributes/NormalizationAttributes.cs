@@ -75,6 +75,19 @@ public sealed class DropoutAttribute(double rate) : Attribute
 }
 
 /// <summary>
+/// DropConnect (Wan et al., 2013) on the [Dense] it follows, before that layer's activation: in training each weight is
+/// zeroed with probability <paramref name="rate"/> and the rest scaled by 1/(1 − rate), one mask per training step (the
+/// whole batch shares it, as most implementations do); at inference the weights are used whole. Masks come from the
+/// network's seeded generator, so runs are reproducible.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DropConnectAttribute(double rate) : Attribute
+{
+    /// <summary>Probability of dropping a weight, in [0, 1).</summary>
+    public double Rate { get; } = rate;
+}
+
+/// <summary>
 /// Channel dropout for images (PyTorch's Dropout2d): in training each channel of each sample is zeroed whole with
 /// probability <paramref name="rate"/> and the rest scaled by 1/(1 − rate) (neighbouring pixels are correlated, so
 /// dropping single values barely regularizes a convolution); at inference it is the identity.

@@ -118,6 +118,15 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         init => _threads = value is >= 1 and <= MaxThreads ? value : throw new ArgumentOutOfRangeException(nameof(Threads), value, $"Threads must be from 1 to {MaxThreads}.");
     }
 
+    /// <summary>
+    /// Per-layer statistics every few steps (activations, dead and saturated units, gradient norms, update-to-weight
+    /// ratios), reported on each epoch's <see cref="EpochResult.Diagnostics"/>; null (the default) for none, at no cost.
+    /// </summary>
+    public TrainingDiagnostics? Diagnostics { get; init; }
+
+    /// <summary>An exponential moving average of the parameters, updated after every step; null (the default) for none.</summary>
+    public ExponentialMovingAverage? WeightAverage { get; init; }
+
     /// <summary>The global gradient norm before clipping in the last step.</summary>
     public float LastGradientNorm { get; private set; }
 
@@ -150,6 +159,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         using WorkerPool? pool = _threads > 1 ? new WorkerPool(_threads, Work) : null;
         _pool = pool;
         _replicas = [Network, .. Enumerable.Range(1, _threads - 1).Select(Network.CreateReplica)];
+        Diagnostics?.Begin(Network);
         try
         {
             for (int epoch = 1; epoch <= epochs && !context.StopRequested; epoch++)
@@ -170,7 +180,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
                         break;
                     (_gatherFrom, _gatherOrder, _gatherFirst) = (train, order, first);
                     KeepState();
-                    float loss = Step(ComputeGradients(pool, n), epoch, first / BatchSize + 1);
+                    float loss = Step(ComputeGradients(pool, n), epoch, first / BatchSize + 1, Diagnostics?.Samples(steps + 1) == true);
                     lossSum += (double)loss * n;
                     normSum += LastGradientNorm;
                     trained += n;
@@ -194,7 +204,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
                 progress?.Report(new TrainingProgress(epoch, epochs, steps, batches, lossSum / trained, trained / trainSeconds));
                 Evaluation? valid = validation is null ? null : Evaluate(validation);
                 history.Add(new EpochResult(epoch, Optimizer.LearningRate, lossSum / trained, judged > 0 ? (double)correct / judged : null,
-                    valid?.Loss, valid?.Accuracy, normSum / steps, Stopwatch.GetElapsedTime(start).TotalSeconds));
+                    valid?.Loss, valid?.Accuracy, normSum / steps, Stopwatch.GetElapsedTime(start).TotalSeconds) { Diagnostics = Diagnostics?.EndEpoch(epoch, Network) });
                 foreach (ITrainingCallback callback in callbacks) callback.OnEpochEnd(context);
             }
             history.StoppedEarly = context.StopRequested;
@@ -372,9 +382,10 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         return new Evaluation(lossSum / data.Count, judged > 0 ? (double)correct / judged : null);
     }
 
-    private float Step(float loss, int epoch, int batch)
+    private float Step(float loss, int epoch, int batch, bool sample = false)
     {
         Span<float> gradients = Network.Gradients;
+        if (sample) Diagnostics!.BeforeUpdate(Network);
         if (Regularization is not null)
             loss += Regularization.Apply(Network.Parameters, gradients, Network.ParameterTensors);
         float norm = Regularization is null && _parts > 1 ? ReducedNorm() : GradientClipping.Norm(gradients);
@@ -400,6 +411,8 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             throw new InvalidOperationException(
                 $"The update{where} would have set {overflow}; training stopped and the parameters keep the values of the last finite step. Lower the learning rate or clip gradients (ClipNorm).");
         }
+        if (sample) Diagnostics!.AfterUpdate(Network);
+        WeightAverage?.Update(Network.Parameters);
         return loss;
     }
 

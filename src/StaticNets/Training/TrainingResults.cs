@@ -21,6 +21,9 @@ public readonly record struct EpochResult(int Epoch, float LearningRate, double 
 
     /// <summary>The validation accuracy, or the training accuracy without a validation set; null for regression.</summary>
     public double? MonitoredAccuracy => ValidationAccuracy ?? TrainAccuracy;
+
+    /// <summary>The epoch's layer and tensor statistics when the trainer has <see cref="Trainer{TNetwork}.Diagnostics"/>; else null.</summary>
+    public DiagnosticsReport? Diagnostics { get; init; }
 }
 
 /// <summary>Loss and accuracy (null for regression) of a network on a data set.</summary>
