@@ -9,6 +9,7 @@ public static class TrainingRun
     public const int ValidationSize = 5000;
 
     private const int EvaluationBatch = 1000;
+    private const long WorkspaceBudget = 256L << 20;
 
 
     public static double Run(Options options, string dataFolder, TextWriter log, CancellationToken cancellationToken = default) =>
@@ -36,7 +37,10 @@ public static class TrainingRun
         test = standardizer.ApplyToFeatures(test);
         log.WriteLine($"Fashion-MNIST from {dataFolder}: {train.Count} training, {validation.Count} validation, {test.Count} test images " +
             $"(loaded in {clock.Elapsed.TotalSeconds:F1} s)");
-        int maxBatch = Math.Max(options.BatchSize, EvaluationBatch);
+        // Evaluation runs in batches of up to 1,000 images, as many as fit a workspace of WorkspaceBudget (the CNN's
+        // training workspace takes over 1 MB per image: 1.2 GB at 1,000), never fewer than a training batch.
+        int affordable = (int)Math.Clamp(WorkspaceBudget / (4 * summary.WorkspaceValuesPerSample), 1, EvaluationBatch);
+        int maxBatch = Math.Max(options.BatchSize, affordable);
         var net = create(maxBatch);
         log.WriteLine(summary.ToString(maxBatch));
         // Mirrored clothes are still the same clothes. (Shifts by a pixel or two cost this small network accuracy in 18
@@ -110,11 +114,12 @@ public static class TrainingRun
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
             var m = new int[10, 10];
-            var probabilities = new float[EvaluationBatch * 10];
+            int batch = net.MaxBatchSize;
+            var probabilities = new float[batch * 10];
             int end = Math.Min(test.Count, (t + 1) * chunk);
-            for (int start = t * chunk; start < end; start += EvaluationBatch)
+            for (int start = t * chunk; start < end; start += batch)
             {
-                int n = Math.Min(EvaluationBatch, end - start);
+                int n = Math.Min(batch, end - start);
                 copies[t].PredictBatch(test.Features.AsSpan(start * 784, n * 784), probabilities.AsSpan(0, n * 10), n);
                 for (int r = 0; r < n; r++)
                     m[test.Labels![start + r], System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities.AsSpan(r * 10, 10))]++;
