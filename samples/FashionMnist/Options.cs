@@ -71,17 +71,5 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
     /// Creates the output folder and writes (and deletes) a file in it, so that an --output that cannot be written
     /// fails now, not after training; throws <see cref="OptionsException"/> saying why.
     /// </summary>
-    public void CheckOutputWritable()
-    {
-        try
-        {
-            Directory.CreateDirectory(OutputFolder);
-            using (File.Create(Path.Combine(OutputFolder, $".write-check-{Environment.ProcessId}"), 1, FileOptions.DeleteOnClose)) { }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            throw new OptionsException($"--output '{OutputFolder}' cannot be written: {e.Message}");
-        }
-    }
+    public void CheckOutputWritable() => OptionsException.CheckWritable(OutputFolder);
 }
-

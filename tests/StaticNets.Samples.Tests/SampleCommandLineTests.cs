@@ -8,7 +8,7 @@ namespace StaticNets.Samples.Tests;
 /// </summary>
 public class SampleCommandLineTests
 {
-    public static TheoryData<string> Samples() => ["Xor", "Spirals", "EmbeddedInference", "FashionMnist"];
+    public static TheoryData<string> Samples() => ["Xor", "Spirals", "EmbeddedInference", "FashionMnist", "Tuning"];
 
     [Theory]
     [MemberData(nameof(Samples))]
@@ -33,6 +33,7 @@ public class SampleCommandLineTests
     [Theory]
     [InlineData("FashionMnist")]
     [InlineData("Spirals")]
+    [InlineData("Tuning")]
     public void An_output_folder_that_cannot_be_written_is_refused_before_training(string sample)
     {
         string file = Path.GetTempFileName(); // a file where the folder's parent should be
@@ -51,7 +52,7 @@ public class SampleCommandLineTests
     }
 
     // The sample's dll in its own output folder, in the configuration these tests were built in.
-    private static (int Code, string Output, string Error) Run(string sample, string arguments)
+    internal static (int Code, string Output, string Error) Run(string sample, string arguments)
     {
         string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // …/bin/<configuration>/net10.0
         string dll = RepositoryPaths.Combine($"samples/{sample}/bin/{configuration}/net10.0/{sample}.dll");
