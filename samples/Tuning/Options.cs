@@ -4,14 +4,14 @@ using FashionMnist;
 namespace Tuning;
 
 /// <summary>The command line.</summary>
-public sealed record Options(int Trials = 24, int Epochs = 8, int Parallel = 2, int TrainSize = 10_000, int Members = 5, string Output = "tuning-output",
+public sealed record Options(int Trials = 24, int Epochs = 16, int Parallel = 2, int TrainSize = 10_000, int Members = 5, string Output = "tuning-output",
     string? Postgres = null, string Name = "fashion-mnist-mlp", string? DataFolder = null, bool Pruning = true, bool ComparePruning = false, int Seed = 1,
-    bool Download = false)
+    bool Download = false, string Pruner = "median")
 {
     public const string Usage = """
         usage: Tuning [options]      (dotnet run -c Release --project samples/Tuning -- [options])
           --trials N         trials in the study (counting those already run)        default 24
-          --epochs N         most epochs per trial                                     default 8
+          --epochs N         most epochs per trial                                     default 16
           --parallel N       trials at once on this machine                           default 2
           --train-size N     training images (from the 60,000; 5,000 more validate)   default 10000
           --members N        best configurations retrained into the ensemble           default 5
@@ -20,6 +20,7 @@ public sealed record Options(int Trials = 24, int Epochs = 8, int Parallel = 2, 
           --name NAME        the study's name                                           default fashion-mnist-mlp
           --data DIR         the Fashion-MNIST files (else as samples/FashionMnist finds them)
           --download         fetch the files into the user cache first if they are missing
+          --pruner KIND      median (the median rule) or halving (successive halving)  default median
           --no-pruning       run every trial to its last epoch
           --compare-pruning  run the search with and without pruning (two studies) and compare
           --seed N           the search's seed (hyperparameters, data order)           default 1
@@ -46,6 +47,7 @@ public sealed record Options(int Trials = 24, int Epochs = 8, int Parallel = 2, 
                 "--data" => o with { DataFolder = Value() },
                 "--download" => o with { Download = true },
                 "--no-pruning" => o with { Pruning = false },
+                "--pruner" => o with { Pruner = Value() is "median" or "halving" ? args[i] : throw new OptionsException($"--pruner takes median or halving, not '{args[i]}'.") },
                 "--compare-pruning" => o with { ComparePruning = true },
                 "--seed" => o with { Seed = Number(0) },
                 "--help" or "-h" => throw new OptionsException(null),
