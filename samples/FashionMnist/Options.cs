@@ -3,7 +3,8 @@ using System.Globalization;
 namespace FashionMnist;
 
 /// <summary>The command line, parsed and checked.</summary>
-public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int Seed, int Threads, string OutputFolder, bool Download, Model Model = Model.Mlp, bool Augment = false, int TrainSize = 0)
+public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int Seed, int Threads, string OutputFolder, bool Download, Model Model = Model.Mlp, bool Augment = false, int TrainSize = 0,
+    int Ensemble = 1, bool Bagging = false)
 {
     public const string Usage = """
         Trains a network on Fashion-MNIST and reports test accuracy.
@@ -19,6 +20,8 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
           --output DIR      where weights, history and plot are written            default ./fashion-mnist-output
           --augment         mirror the training images at random, anew each epoch
           --train-size N    train on the first N of the 55,000 training images (a quick check)  default all
+          --ensemble N      train N networks (seeds seed .. seed+N-1) and report their averaged predictions  default 1
+          --bagging         train each further ensemble member on a bootstrap resample of the training images
           --download        download the data into the cache if it is not found (official mirror, checksummed)
           --help            this text
         """;
@@ -51,6 +54,8 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
                 "--download" => options with { Download = true },
                 "--augment" => options with { Augment = true },
                 "--train-size" => options with { TrainSize = Number(100, 55_000) },
+                "--ensemble" => options with { Ensemble = Number(1, 100) },
+                "--bagging" => options with { Bagging = true },
                 "--model" => options with
                 {
                     Model = Value() switch
