@@ -4,7 +4,7 @@ namespace FashionMnist;
 
 /// <summary>The command line, parsed and checked.</summary>
 public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int Seed, int Threads, string OutputFolder, bool Download, Model Model = Model.Mlp, bool Augment = false, int TrainSize = 0,
-    int Ensemble = 1, bool Bagging = false)
+    int Ensemble = 1, bool Bagging = false, bool Diagnostics = false)
 {
     public const string Usage = """
         Trains a network on Fashion-MNIST and reports test accuracy.
@@ -22,6 +22,7 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
           --train-size N    train on the first N of the 55,000 training images (a quick check)  default all
           --ensemble N      train N networks (seeds seed .. seed+N-1) and report their averaged predictions  default 1
           --bagging         train each further ensemble member on a bootstrap resample of the training images
+          --diagnostics     print per-layer statistics and warnings after every epoch (TrainingDiagnostics)
           --download        download the data into the cache if it is not found (official mirror, checksummed)
           --help            this text
         """;
@@ -56,6 +57,7 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
                 "--train-size" => options with { TrainSize = Number(100, 55_000) },
                 "--ensemble" => options with { Ensemble = Number(1, 100) },
                 "--bagging" => options with { Bagging = true },
+                "--diagnostics" => options with { Diagnostics = true },
                 "--model" => options with
                 {
                     Model = Value() switch

@@ -57,12 +57,14 @@ public static class TrainingRun
                 Augmentation = augmentation,
                 Threads = options.Threads,
                 Schedule = new CosineSchedule(2e-3f, totalEpochs: options.Epochs, warmupEpochs: Math.Min(2, options.Epochs - 1), minimum: 1e-5f),
+                Diagnostics = options.Diagnostics ? new TrainingDiagnostics() : null,
             };
             return trainer.Fit(on ?? train, validation, options.Epochs,
                 callbacks: [new EarlyStopping(patience: 8, metric: StoppingMetric.Accuracy), .. callbacks], progress: progress, cancellationToken: cancellationToken);
         }
         var progress = new ProgressDisplay(log, Console.IsOutputRedirected || log != Console.Out);
-        TrainingHistory history = Train(net, options.Seed, [new EpochCallback(progress.EpochEnded)], progress);
+        TrainingHistory history = Train(net, options.Seed,
+            [new EpochCallback(progress.EpochEnded), new EpochCallback(e => { if (e.Diagnostics is not null) log.WriteLine(e.Diagnostics); })], progress);
         if (history.RestoredEpoch is int best)
             log.WriteLine($"early stopping: restored the weights of epoch {best}");
 

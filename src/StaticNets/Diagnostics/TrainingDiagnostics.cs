@@ -61,7 +61,7 @@ public sealed class DiagnosticsReport
         foreach (var x in Tensors)
             text.AppendLine(c, $"{x.Tensor.PadRight(t)}  {x.WeightNorm,12:0.000e+0}  {x.GradientNorm,10:0.000e+0}  {x.UpdateRatio,14:0.000e+0}");
         foreach (string warning in Warnings) text.AppendLine("warning: " + warning);
-        return text.ToString().TrimEnd();
+        return string.Join(Environment.NewLine, text.ToString().TrimEnd().Split(Environment.NewLine).Select(line => line.TrimEnd()));
     }
 
     private static string Percent(double fraction) => double.IsNaN(fraction) ? "" : (100 * fraction).ToString("0", CultureInfo.InvariantCulture) + "%";
