@@ -1,5 +1,11 @@
 namespace StaticNets.Tuning;
 
+/// <summary>
+/// The study's storage failed (unreachable, refused, not a study database): every worker of the process stops, since no
+/// result could be kept. The message names the storage.
+/// </summary>
+public sealed class StudyStorageException(string message, Exception? inner = null) : IOException(message, inner);
+
 /// <summary>A trial a worker has claimed: the attempt number proves its ownership in every later write.</summary>
 /// <param name="Id">Its key in the storage.</param>
 /// <param name="Number">Its number in the study.</param>

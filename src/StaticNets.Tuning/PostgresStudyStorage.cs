@@ -21,9 +21,12 @@ public sealed class PostgresStudyStorage(string connectionString) : SqlStudyStor
         }
         catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException)
         {
-            throw new IOException($"Cannot reach the study database ({new NpgsqlConnectionStringBuilder(connectionString) { Password = null }}): {e.Message}", e);
+            throw new StudyStorageException($"Cannot reach the study database {Describe}: {e.Message}", e);
         }
     }
+
+    /// <inheritdoc/>
+    protected override string Describe => $"({new NpgsqlConnectionStringBuilder(connectionString) { Password = null }})";
 
     /// <inheritdoc/>
     // Workers starting together would race on CREATE TABLE IF NOT EXISTS (it is not atomic in PostgreSQL): one at a time.

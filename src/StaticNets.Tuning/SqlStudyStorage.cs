@@ -17,6 +17,22 @@ public abstract class SqlStudyStorage : IStudyStorage
     /// <summary>A new open connection.</summary>
     protected abstract DbConnection Open();
 
+    /// <summary>What the storage is, for error messages: the file, or the server and database.</summary>
+    protected abstract string Describe { get; }
+
+    // Every call: database errors become a StudyStorageException naming the storage.
+    private T Guarded<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (DbException e)
+        {
+            throw new StudyStorageException($"The study storage {Describe} failed: {e.Message}", e);
+        }
+    }
+
     /// <summary>The database's time in milliseconds since 1970, as an SQL expression.</summary>
     protected abstract string Now { get; }
 
@@ -57,97 +73,115 @@ public abstract class SqlStudyStorage : IStudyStorage
     /// <inheritdoc/>
     public long CreateOrLoadStudy(string name, Direction direction)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        using DbConnection c = Connect();
-        using DbTransaction tx = c.BeginTransaction();
-        Execute(c, tx, "INSERT INTO sn_studies (name, direction) VALUES (@name, @direction) ON CONFLICT (name) DO NOTHING", ("name", name), ("direction", (int)direction));
-        using DbDataReader r = Query(c, tx, "SELECT id, direction FROM sn_studies WHERE name = @name", ("name", name));
-        r.Read();
-        long id = r.GetInt64(0);
-        var stored = (Direction)r.GetInt32(1);
-        r.Close();
-        tx.Commit();
-        if (stored != direction)
-            throw new InvalidOperationException($"The study '{name}' exists and is to {stored.ToString().ToLowerInvariant()} its objective, not to {direction.ToString().ToLowerInvariant()} it.");
-        return id;
+        return Guarded(() =>
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(name);
+            using DbConnection c = Connect();
+            using DbTransaction tx = c.BeginTransaction();
+            Execute(c, tx, "INSERT INTO sn_studies (name, direction) VALUES (@name, @direction) ON CONFLICT (name) DO NOTHING", ("name", name), ("direction", (int)direction));
+            using DbDataReader r = Query(c, tx, "SELECT id, direction FROM sn_studies WHERE name = @name", ("name", name));
+            r.Read();
+            long id = r.GetInt64(0);
+            var stored = (Direction)r.GetInt32(1);
+            r.Close();
+            tx.Commit();
+            if (stored != direction)
+                throw new InvalidOperationException($"The study '{name}' exists and is to {stored.ToString().ToLowerInvariant()} its objective, not to {direction.ToString().ToLowerInvariant()} it.");
+            return id;
+        });
     }
 
     /// <inheritdoc/>
     public ClaimedTrial? Claim(long study, string worker, int maxTrials, Func<int, (IReadOnlyDictionary<string, double> Parameters, int Seed)> sample, TimeSpan staleAfter)
     {
-        using DbConnection c = Connect();
-        using DbTransaction tx = BeginClaim(c, study);
-        Execute(c, tx, $"UPDATE sn_trials SET status = 0 WHERE study = @study AND status = 1 AND heartbeat < {Now} - @stale",
-            ("study", study), ("stale", (long)staleAfter.TotalMilliseconds));
-        long? id = Scalar<long?>(c, tx, "SELECT id FROM sn_trials WHERE study = @study AND status = 0 ORDER BY number LIMIT 1", ("study", study));
-        if (id is null)
+        return Guarded(() =>
         {
-            int count = Scalar<int>(c, tx, "SELECT COUNT(*) FROM sn_trials WHERE study = @study", ("study", study));
-            if (count >= maxTrials)
+            using DbConnection c = Connect();
+            using DbTransaction tx = BeginClaim(c, study);
+            Execute(c, tx, $"UPDATE sn_trials SET status = 0 WHERE study = @study AND status = 1 AND heartbeat < {Now} - @stale",
+                ("study", study), ("stale", (long)staleAfter.TotalMilliseconds));
+            long? id = Scalar<long?>(c, tx, "SELECT id FROM sn_trials WHERE study = @study AND status = 0 ORDER BY number LIMIT 1", ("study", study));
+            if (id is null)
             {
-                tx.Commit();
-                return null;
+                int count = Scalar<int>(c, tx, "SELECT COUNT(*) FROM sn_trials WHERE study = @study", ("study", study));
+                if (count >= maxTrials)
+                {
+                    tx.Commit();
+                    return null;
+                }
+                var (parameters, seed) = sample(count);
+                id = Scalar<long>(c, tx, "INSERT INTO sn_trials (study, number, status, params, seed) VALUES (@study, @number, 0, @params, @seed) RETURNING id",
+                    ("study", study), ("number", count), ("params", JsonSerializer.Serialize(parameters)), ("seed", seed));
             }
-            var (parameters, seed) = sample(count);
-            id = Scalar<long>(c, tx, "INSERT INTO sn_trials (study, number, status, params, seed) VALUES (@study, @number, 0, @params, @seed) RETURNING id",
-                ("study", study), ("number", count), ("params", JsonSerializer.Serialize(parameters)), ("seed", seed));
-        }
-        Execute(c, tx, $"UPDATE sn_trials SET status = 1, worker = @worker, attempt = attempt + 1, heartbeat = {Now}, started = {Now} WHERE id = @id",
-            ("worker", worker), ("id", id.Value));
-        using DbDataReader r = Query(c, tx, "SELECT number, params, seed, attempt FROM sn_trials WHERE id = @id", ("id", id.Value));
-        r.Read();
-        var claimed = new ClaimedTrial(id.Value, r.GetInt32(0), Parameters(r.GetString(1)), r.GetInt32(2), r.GetInt32(3));
-        r.Close();
-        tx.Commit();
-        return claimed;
+            Execute(c, tx, $"UPDATE sn_trials SET status = 1, worker = @worker, attempt = attempt + 1, heartbeat = {Now}, started = {Now} WHERE id = @id",
+                ("worker", worker), ("id", id.Value));
+            using DbDataReader r = Query(c, tx, "SELECT number, params, seed, attempt FROM sn_trials WHERE id = @id", ("id", id.Value));
+            r.Read();
+            var claimed = new ClaimedTrial(id.Value, r.GetInt32(0), Parameters(r.GetString(1)), r.GetInt32(2), r.GetInt32(3));
+            r.Close();
+            tx.Commit();
+            return claimed;
+        });
     }
 
     /// <inheritdoc/>
     public bool Report(ClaimedTrial trial, int epoch, double value)
     {
-        using DbConnection c = Connect();
-        return Execute(c, null, $"""
-            INSERT INTO sn_trial_epochs (trial, epoch, value)
-            SELECT @id, @epoch, @value WHERE EXISTS (SELECT 1 FROM sn_trials WHERE id = @id AND attempt = @attempt AND status = 1)
-            ON CONFLICT (trial, epoch) DO UPDATE SET value = excluded.value
-            """, ("id", trial.Id), ("epoch", epoch), ("value", value), ("attempt", trial.Attempt)) == 1;
+        return Guarded(() =>
+        {
+            using DbConnection c = Connect();
+            return Execute(c, null, $"""
+                INSERT INTO sn_trial_epochs (trial, epoch, value)
+                SELECT @id, @epoch, @value WHERE EXISTS (SELECT 1 FROM sn_trials WHERE id = @id AND attempt = @attempt AND status = 1)
+                ON CONFLICT (trial, epoch) DO UPDATE SET value = excluded.value
+                """, ("id", trial.Id), ("epoch", epoch), ("value", value), ("attempt", trial.Attempt)) == 1;
+        });
     }
 
     /// <inheritdoc/>
     public bool Heartbeat(ClaimedTrial trial)
     {
-        using DbConnection c = Connect();
-        return Execute(c, null, $"UPDATE sn_trials SET heartbeat = {Now} WHERE id = @id AND attempt = @attempt AND status = 1",
-            ("id", trial.Id), ("attempt", trial.Attempt)) == 1;
+        return Guarded(() =>
+        {
+            using DbConnection c = Connect();
+            return Execute(c, null, $"UPDATE sn_trials SET heartbeat = {Now} WHERE id = @id AND attempt = @attempt AND status = 1",
+                ("id", trial.Id), ("attempt", trial.Attempt)) == 1;
+        });
     }
 
     /// <inheritdoc/>
     public bool Finish(ClaimedTrial trial, TrialStatus status, double? value, double seconds, string? error)
     {
-        if (status is TrialStatus.Waiting or TrialStatus.Running) throw new ArgumentOutOfRangeException(nameof(status), status, "A trial finishes complete, pruned or failed.");
-        using DbConnection c = Connect();
-        return Execute(c, null, $"UPDATE sn_trials SET status = @status, value = @value, seconds = @seconds, error = @error, finished = {Now} WHERE id = @id AND attempt = @attempt AND status = 1",
-            ("status", (int)status), ("value", value), ("seconds", seconds), ("error", error), ("id", trial.Id), ("attempt", trial.Attempt)) == 1;
+        return Guarded(() =>
+        {
+            if (status is TrialStatus.Waiting or TrialStatus.Running) throw new ArgumentOutOfRangeException(nameof(status), status, "A trial finishes complete, pruned or failed.");
+            using DbConnection c = Connect();
+            return Execute(c, null, $"UPDATE sn_trials SET status = @status, value = @value, seconds = @seconds, error = @error, finished = {Now} WHERE id = @id AND attempt = @attempt AND status = 1",
+                ("status", (int)status), ("value", value), ("seconds", seconds), ("error", error), ("id", trial.Id), ("attempt", trial.Attempt)) == 1;
+        });
     }
 
     /// <inheritdoc/>
     public IReadOnlyList<TrialRecord> Trials(long study)
     {
-        using DbConnection c = Connect();
-        var epochs = new Dictionary<long, Dictionary<int, double>>();
-        using (DbDataReader r = Query(c, null, "SELECT e.trial, e.epoch, e.value FROM sn_trial_epochs e JOIN sn_trials t ON t.id = e.trial WHERE t.study = @study", ("study", study)))
-            while (r.Read())
-            {
-                if (!epochs.TryGetValue(r.GetInt64(0), out var values)) epochs[r.GetInt64(0)] = values = [];
-                values[r.GetInt32(1)] = r.GetDouble(2);
-            }
-        var trials = new List<TrialRecord>();
-        using (DbDataReader r = Query(c, null, "SELECT id, number, params, seed, status, value, seconds, attempt, worker, error FROM sn_trials WHERE study = @study ORDER BY number", ("study", study)))
-            while (r.Read())
-                trials.Add(new TrialRecord(r.GetInt32(1), Parameters(r.GetString(2)), r.GetInt32(3), (TrialStatus)r.GetInt32(4),
-                    r.IsDBNull(5) ? null : r.GetDouble(5), epochs.TryGetValue(r.GetInt64(0), out var e) ? e : new Dictionary<int, double>(),
-                    r.IsDBNull(6) ? null : r.GetDouble(6), r.GetInt32(7), r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9)));
-        return trials;
+        return Guarded(() =>
+        {
+            using DbConnection c = Connect();
+            var epochs = new Dictionary<long, Dictionary<int, double>>();
+            using (DbDataReader r = Query(c, null, "SELECT e.trial, e.epoch, e.value FROM sn_trial_epochs e JOIN sn_trials t ON t.id = e.trial WHERE t.study = @study", ("study", study)))
+                while (r.Read())
+                {
+                    if (!epochs.TryGetValue(r.GetInt64(0), out var values)) epochs[r.GetInt64(0)] = values = [];
+                    values[r.GetInt32(1)] = r.GetDouble(2);
+                }
+            var trials = new List<TrialRecord>();
+            using (DbDataReader r = Query(c, null, "SELECT id, number, params, seed, status, value, seconds, attempt, worker, error FROM sn_trials WHERE study = @study ORDER BY number", ("study", study)))
+                while (r.Read())
+                    trials.Add(new TrialRecord(r.GetInt32(1), Parameters(r.GetString(2)), r.GetInt32(3), (TrialStatus)r.GetInt32(4),
+                        r.IsDBNull(5) ? null : r.GetDouble(5), epochs.TryGetValue(r.GetInt64(0), out var e) ? e : new Dictionary<int, double>(),
+                        r.IsDBNull(6) ? null : r.GetDouble(6), r.GetInt32(7), r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9)));
+            return trials;
+        });
     }
 
     private static Dictionary<string, double> Parameters(string json) =>

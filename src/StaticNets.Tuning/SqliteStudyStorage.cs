@@ -22,8 +22,18 @@ public sealed class SqliteStudyStorage : SqlStudyStorage
         using var c = (SqliteConnection)Open();
         using var wal = c.CreateCommand();
         wal.CommandText = "PRAGMA journal_mode = WAL;";
-        wal.ExecuteNonQuery();
+        try
+        {
+            wal.ExecuteNonQuery();
+        }
+        catch (SqliteException e)
+        {
+            throw new StudyStorageException($"The study file '{Path}' cannot be used: {e.Message}", e);
+        }
     }
+
+    /// <inheritdoc/>
+    protected override string Describe => $"'{Path}'";
 
     /// <summary>The file.</summary>
     public string Path { get; }
@@ -43,7 +53,7 @@ public sealed class SqliteStudyStorage : SqlStudyStorage
         catch (SqliteException e)
         {
             connection.Dispose();
-            throw new IOException($"Cannot open the study file '{Path}': {e.Message}", e);
+            throw new StudyStorageException($"Cannot open the study file '{Path}': {e.Message}", e);
         }
     }
 

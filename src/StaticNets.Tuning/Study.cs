@@ -152,7 +152,9 @@ public sealed class Study
         {
             var trial = new Trial(this, claim, pruner, dataSeed);
             var clock = Stopwatch.StartNew();
-            using var alive = new Timer(_ => { try { Storage.Heartbeat(claim); } catch (IOException) { } }, null, beat, beat);
+            // A heartbeat that fails is left alone (a timer's exception would end the process): if the storage is gone,
+            // the trial's next report or its finish says so.
+            using var alive = new Timer(_ => { try { Storage.Heartbeat(claim); } catch (Exception) { } }, null, beat, beat);
             try
             {
                 double value = objective(trial);
@@ -163,7 +165,7 @@ public sealed class Study
             {
                 Storage.Finish(claim, TrialStatus.Pruned, trial.LastValue, clock.Elapsed.TotalSeconds, null);
             }
-            catch (Exception e) when (e is not IOException)
+            catch (Exception e) when (e is not StudyStorageException)
             {
                 Storage.Finish(claim, TrialStatus.Failed, trial.LastValue, clock.Elapsed.TotalSeconds, $"{e.GetType().Name}: {e.Message}");
             }

@@ -131,12 +131,24 @@ public sealed class StudyTests : IDisposable
     }
 
     [Fact]
-    public void A_study_file_that_cannot_be_opened_is_named()
+    public void A_study_file_that_cannot_be_opened_or_is_not_a_study_is_named()
     {
         string notAFile = Path.Combine(_folder, "folder.db");
         Directory.CreateDirectory(notAFile);
-        var error = Assert.Throws<IOException>(() => new SqliteStudyStorage(notAFile));
-        Assert.Contains(notAFile, error.Message);
+        Assert.Contains(notAFile, Assert.Throws<StudyStorageException>(() => new SqliteStudyStorage(notAFile)).Message);
+
+        string garbage = Path.Combine(_folder, "garbage.db");
+        File.WriteAllBytes(garbage, Enumerable.Range(0, 4096).Select(i => (byte)(i * 7)).ToArray());
+        var error = Assert.Throws<StudyStorageException>(() => Study.CreateOrLoad(new SqliteStudyStorage(garbage), "s", Direction.Minimize));
+        Assert.Contains(garbage, error.Message);
+    }
+
+    [Fact]
+    public void An_objective_that_throws_an_io_error_fails_its_trial_only()
+    {
+        var study = Study.CreateOrLoad(Storage(), "io", Direction.Minimize);
+        study.Optimize(t => t.Number == 0 ? throw new FileNotFoundException("no such file: data.bin") : 1.0, new RandomSampler(Space), trials: 2);
+        Assert.Equal([TrialStatus.Failed, TrialStatus.Complete], study.Trials().Select(t => t.Status));
     }
 }
 
