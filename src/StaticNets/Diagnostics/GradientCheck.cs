@@ -110,7 +110,8 @@ public sealed class GradientCheckResult
 /// inside a write scope and restored bit for bit; predictions on other threads keep the parameters from before the
 /// check. The network computes in float, so the differences carry float rounding: the error's floor is set from it, and
 /// the thresholds are float's (cs231n's 1e-2 for a wrong gradient), not double's 1e-7. Not thread-safe for one
-/// network: do not train it during a check.
+/// network: do not train it during a check. Each evaluation makes a replica with a workspace for the network's
+/// MaxBatchSize samples: check a network constructed with a small maxBatchSize (the batch you check with).
 /// </remarks>
 public static class GradientCheck
 {
