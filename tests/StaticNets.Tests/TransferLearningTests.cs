@@ -58,6 +58,23 @@ public class TransferLearningTests
     }
 
     [Fact]
+    public void A_tensor_unfrozen_later_takes_adams_first_step_as_pytorch_counts_steps_per_parameter()
+    {
+        var adam = new Adam(0.01f);
+        adam.Freeze("dense2");
+        float[] w = [1f, -2f, 1f, -2f, 1f, -2f], g = [0.5f, -1f, 0.3f, 0.2f, 0.25f, -0.5f];
+        adam.Step(w, g, Layout);
+        adam.Step(w, g, Layout);
+        adam.ClearLearningRateMultipliers();
+        adam.Step(w, g, Layout);
+        // dense2's first step, bias-corrected as step 1: w − lr·ĝ/(|ĝ| + ε) = w ∓ 0.01.
+        float[] fresh = [1f, -2f];
+        new Adam(0.01f).Step(fresh, g.AsSpan(4, 2), []);
+        Assert.Equal(fresh, w[4..6]);
+        Assert.Equal(3, adam.Steps);
+    }
+
+    [Fact]
     public void Names_that_match_nothing_and_bad_multipliers_are_errors()
     {
         var sgd = new Sgd(0.1f);

@@ -20,9 +20,9 @@ public sealed class AdaGrad(float learningRate = 0.01f, float epsilon = 1e-10f) 
 
     /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight) =>
-        UpdateAndKeep(w, g, PreviousValues(offset, w.Length), offset, isWeight, LearningRate);
+        UpdateAndKeep(w, g, PreviousValues(offset, w.Length), offset, isWeight, LearningRate, Steps);
 
-    private protected override bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight, float learningRate) =>
+    private protected override bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight, float learningRate, long step) =>
         ElementwiseUpdate.Run(w, g, previous, new Sums(g, _sum.AsSpan(offset, w.Length), learningRate, Epsilon));
 
     private readonly ref struct Sums(ReadOnlySpan<float> g, Span<float> c, float lr, float eps) : IElementwiseUpdate

@@ -57,13 +57,13 @@ public class Adam : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight) =>
-        UpdateAndKeep(w, g, PreviousValues(offset, w.Length), offset, isWeight, LearningRate);
+        UpdateAndKeep(w, g, PreviousValues(offset, w.Length), offset, isWeight, LearningRate, Steps);
 
-    private protected override bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight, float learningRate)
+    private protected override bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight, float learningRate, long step)
     {
         float lr = learningRate, b1 = Beta1, b2 = Beta2;
         // Bias corrections in double: 1 − β₂ᵗ is tiny for small t.
-        float c1 = (float)(1.0 / (1.0 - Math.Pow(b1, Steps))), c2 = (float)(1.0 / (1.0 - Math.Pow(b2, Steps)));
+        float c1 = (float)(1.0 / (1.0 - Math.Pow(b1, step))), c2 = (float)(1.0 / (1.0 - Math.Pow(b2, step)));
         float decay = (isWeight || DecayAllParameters) ? 1f - lr * WeightDecay : 1f;
         // Software flush-to-zero: a gradient whose (1 − β₂)·g² would be subnormal, and a moment that β·m would
         // take below float's normal range, count as 0 (NaN still passes). On x86 each vector instruction that

@@ -14,6 +14,8 @@ public abstract class Optimizer : IOptimizer
     private readonly Dictionary<string, float> _multipliers = new(StringComparer.Ordinal);
     private float[] _resolved = [];
     private bool _resolvedCurrent;
+    // Steps each tensor has taken (a frozen tensor's count stands still), as PyTorch keeps a step count per parameter.
+    private long[] _tensorSteps = [];
 
     /// <summary>Sets the learning rate (positive and finite).</summary>
     protected Optimizer(float learningRate) => LearningRate = learningRate;
@@ -162,7 +164,10 @@ public abstract class Optimizer : IOptimizer
         foreach (ParameterTensor t in layout)
             if (t.Offset < 0 || t.Offset + t.Length > parameters.Length)
                 throw new ArgumentException($"Tensor {t.Name} [{t.Offset}, {t.Offset + t.Length}) lies outside the {parameters.Length} parameters.", nameof(layout));
-        Multipliers(layout);
+        ReadOnlySpan<float> multipliers = Multipliers(layout);
+        if (_tensorSteps.Length != layout.Length) _tensorSteps = new long[layout.Length];
+        for (int i = 0; i < layout.Length; i++)
+            if (multipliers[i] != 0f) _tensorSteps[i]++;
         Steps++;
     }
 
@@ -173,7 +178,7 @@ public abstract class Optimizer : IOptimizer
     internal bool UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, ReadOnlySpan<ParameterTensor> layout, int start, int end)
     {
         if (layout.IsEmpty)
-            return UpdateAndKeep(parameters[start..end], gradients[start..end], PreviousValues(start, end - start), start, isWeight: true, LearningRate);
+            return UpdateAndKeep(parameters[start..end], gradients[start..end], PreviousValues(start, end - start), start, isWeight: true, LearningRate, Steps);
         ReadOnlySpan<float> multipliers = _resolved; // resolved by BeginStep
         bool finite = true;
         for (int i = 0; i < layout.Length; i++)
@@ -185,7 +190,7 @@ public abstract class Optimizer : IOptimizer
                 parameters[from..to].CopyTo(PreviousValues(from, to - from)); // frozen: untouched, and Undo puts back the same bits
             else
                 finite &= UpdateAndKeep(parameters[from..to], gradients[from..to], PreviousValues(from, to - from), from, t.Kind == ParameterKind.Weight,
-                    LearningRate * multipliers[i]);
+                    LearningRate * multipliers[i], _tensorSteps[i]);
         }
         return finite;
     }
@@ -197,11 +202,12 @@ public abstract class Optimizer : IOptimizer
     private protected Span<float> PreviousValues(int offset, int length) => _previous.AsSpan(offset, length);
 
     /// <summary>
-    /// Updates one tensor at <paramref name="learningRate"/> (the learning rate times the tensor's multiplier), keeping
+    /// Updates one tensor at <paramref name="learningRate"/> (the learning rate times the tensor's multiplier) as its
+    /// <paramref name="step"/>-th step (its own count: a frozen tensor's stands still), keeping
     /// its old values in <paramref name="previous"/>; returns whether every new value is finite. The optimizers of this
     /// library do all of it in their update loop; others keep and check around <see cref="Update"/>.
     /// </summary>
-    private protected virtual bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight, float learningRate)
+    private protected virtual bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight, float learningRate, long step)
     {
         if (learningRate != LearningRate)
             throw new NotSupportedException($"{GetType().Name} updates with its LearningRate only: it cannot scale one layer's rate (freezing, with a multiplier of 0, works).");

@@ -30,9 +30,9 @@ public sealed class RmsProp : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(Span<float> w, ReadOnlySpan<float> g, int offset, bool isWeight) =>
-        UpdateAndKeep(w, g, PreviousValues(offset, w.Length), offset, isWeight, LearningRate);
+        UpdateAndKeep(w, g, PreviousValues(offset, w.Length), offset, isWeight, LearningRate, Steps);
 
-    private protected override bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight, float learningRate) =>
+    private protected override bool UpdateAndKeep(Span<float> w, ReadOnlySpan<float> g, Span<float> previous, int offset, bool isWeight, float learningRate, long step) =>
         ElementwiseUpdate.Run(w, g, previous, new MeanSquares(g, _meanSquare.AsSpan(offset, w.Length), learningRate, Alpha, Epsilon));
 
     private readonly ref struct MeanSquares(ReadOnlySpan<float> g, Span<float> v, float lr, float a, float eps) : IElementwiseUpdate
