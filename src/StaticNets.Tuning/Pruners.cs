@@ -9,7 +9,10 @@ public enum Direction
     Maximize,
 }
 
-/// <summary>Decides, from the per-epoch reports of all trials, whether a running trial is clearly bad and stops it early.</summary>
+/// <summary>
+/// Decides, from the per-epoch reports of all trials, whether a running trial is clearly bad and stops it early. The
+/// pruners here keep no state: safe from many threads (trials run in parallel ask at once).
+/// </summary>
 public interface IPruner
 {
     /// <summary>

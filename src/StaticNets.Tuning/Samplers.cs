@@ -2,7 +2,7 @@ namespace StaticNets.Tuning;
 
 /// <summary>
 /// Chooses the hyperparameters of trial number n. A sampler is a pure function of the trial number, so a resumed study
-/// or another worker process gives every trial the same values.
+/// or another worker process gives every trial the same values. The samplers here are immutable: safe from many threads.
 /// </summary>
 public interface ISampler
 {

@@ -78,7 +78,7 @@ public sealed record Hyperparameter
     }
 }
 
-/// <summary>The hyperparameters of a search, in order; names are unique.</summary>
+/// <summary>The hyperparameters of a search, in order; names are unique. Immutable, as are its hyperparameters.</summary>
 public sealed class SearchSpace
 {
     /// <summary>A space of <paramref name="parameters"/>.</summary>

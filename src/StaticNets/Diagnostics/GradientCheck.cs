@@ -59,7 +59,7 @@ public enum GradientVerdict
 public sealed record TensorGradientCheck(string Tensor, string Layer, int Checked, int WorstIndex, double Analytic, double Numeric,
     double RelativeError, GradientVerdict Verdict);
 
-/// <summary>The result of a <see cref="GradientCheck"/>: per tensor, and the verdict of the worst.</summary>
+/// <summary>The result of a <see cref="GradientCheck"/>: per tensor, and the verdict of the worst. Immutable.</summary>
 public sealed class GradientCheckResult
 {
     internal GradientCheckResult(IReadOnlyList<TensorGradientCheck> tensors, float loss)

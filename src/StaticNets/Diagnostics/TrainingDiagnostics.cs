@@ -19,7 +19,7 @@ public sealed record ActivationStatistics(string Layer, string Activation, doubl
 /// <param name="UpdateRatio">Mean over the sampled steps of ‖Δw‖ / ‖w‖: about 1e-3 is healthy (the lectures' rule of thumb).</param>
 public sealed record TensorStatistics(string Tensor, double WeightNorm, double GradientNorm, double UpdateRatio);
 
-/// <summary>An epoch's diagnostics: per layer output and per tensor, and warnings in words.</summary>
+/// <summary>An epoch's diagnostics: per layer output and per tensor, and warnings in words. Immutable.</summary>
 public sealed class DiagnosticsReport
 {
     internal DiagnosticsReport(int epoch, int sampledSteps, IReadOnlyList<ActivationStatistics> activations, IReadOnlyList<TensorStatistics> tensors,

@@ -3,7 +3,8 @@ namespace StaticNets;
 /// <summary>
 /// SGDR's cyclic cosine schedule with warm restarts (Loshchilov &amp; Hutter), as snapshot ensembles use it (Huang et
 /// al.): within each cycle of <c>cycleEpochs</c> epochs the rate falls from <c>maximum</c> to <c>minimum</c> along a
-/// half cosine, then jumps back: lr(e) = min + (max − min)·(1 + cos(π·(e mod T)/T))/2 for 0-based epoch e.
+/// half cosine, then jumps back: lr(e) = min + (max − min)·(1 + cos(π·(e mod T)/T))/2 for 0-based epoch e. Immutable:
+/// safe to share.
 /// </summary>
 public sealed class CosineRestartsSchedule : ILearningRateSchedule
 {
@@ -35,7 +36,7 @@ public sealed class CosineRestartsSchedule : ILearningRateSchedule
 /// <summary>
 /// Keeps copies of a network's parameters and state during training: at the end of every <c>everyEpochs</c>-th epoch
 /// (the end of each cycle of a <see cref="CosineRestartsSchedule"/>), for a snapshot ensemble from one run, or for
-/// averaging the snapshots' weights.
+/// averaging the snapshots' weights. Not thread-safe: one trainer's callback; read it after training.
 /// </summary>
 public sealed class SnapshotCollector(int everyEpochs) : ITrainingCallback
 {

@@ -10,7 +10,8 @@ public sealed record TransferResult(IReadOnlyList<string> Copied, IReadOnlyList<
 /// Transfer learning between networks of different classes: the tensors a trained network shares with a new one (same
 /// name, same shape: the layers below a replaced head) are copied into it, the rest keep their fresh initialization.
 /// Freeze what was copied with <see cref="Optimizer.Freeze"/> or <see cref="Optimizer.FreezeThrough"/> to train only
-/// the new head, then unfreeze to fine-tune.
+/// the new head, then unfreeze to fine-tune. Stateless; a copy runs inside the target's write scope (do not train the
+/// source meanwhile).
 /// </summary>
 public static class ParameterTransfer
 {
