@@ -100,4 +100,15 @@ public readonly record struct ParameterTensor(string Name, int Offset, Parameter
 {
     /// <summary>Values in the tensor.</summary>
     public int Length => Shape.Length;
+
+    /// <summary>The layer it belongs to: <c>dense1</c> of <c>dense1.weight</c>.</summary>
+    public string Layer => LayerOf(Name);
+
+    /// <summary>The layer of the tensor called <paramref name="name"/>: the part before its last dot (a name without one is its own).</summary>
+    public static string LayerOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        int dot = name.LastIndexOf('.');
+        return dot > 0 ? name[..dot] : name;
+    }
 }

@@ -165,7 +165,7 @@ public static class GradientCheck
         foreach (var tensor in network.ParameterTensors)
         {
             var parameterArray = new ParameterSlot(network, tensor.Offset);
-            results.Add(CheckTensor(tensor.Name, LayerOf(tensor.Name), tensor.Length, gradients.AsSpan(tensor.Offset, tensor.Length), loss, options, rng,
+            results.Add(CheckTensor(tensor.Name, tensor.Layer, tensor.Length, gradients.AsSpan(tensor.Offset, tensor.Length), loss, options, rng,
                 i => parameterArray.Get(i), (i, v) => parameterArray.Set(i, v), () => Loss(inputs)));
         }
         if (options.CheckInputs)
@@ -231,11 +231,5 @@ public static class GradientCheck
         var chosen = new SortedSet<int>();
         while (chosen.Count < count) chosen.Add(rng.NextInt(length));
         return chosen;
-    }
-
-    private static string LayerOf(string tensor)
-    {
-        int dot = tensor.LastIndexOf('.');
-        return dot > 0 ? tensor[..dot] : tensor;
     }
 }

@@ -65,7 +65,7 @@ public abstract class Optimizer : IOptimizer
         var layers = new List<string>();
         foreach (ParameterTensor t in network.ParameterTensors)
         {
-            string layer = LayerOf(t.Name);
+            string layer = t.Layer;
             if (!layers.Contains(layer)) layers.Add(layer);
         }
         int last = layers.IndexOf(lastFrozenLayer);
@@ -85,13 +85,7 @@ public abstract class Optimizer : IOptimizer
     public float LearningRateMultiplier(string tensor)
     {
         ArgumentException.ThrowIfNullOrEmpty(tensor);
-        return _multipliers.TryGetValue(tensor, out float m) ? m : _multipliers.TryGetValue(LayerOf(tensor), out m) ? m : 1f;
-    }
-
-    private static string LayerOf(string tensor)
-    {
-        int dot = tensor.LastIndexOf('.');
-        return dot > 0 ? tensor[..dot] : tensor;
+        return _multipliers.TryGetValue(tensor, out float m) ? m : _multipliers.TryGetValue(ParameterTensor.LayerOf(tensor), out m) ? m : 1f;
     }
 
     // Each tensor's multiplier in layout order, worked out again only after a setting changed; every setting must name
@@ -107,7 +101,7 @@ public abstract class Optimizer : IOptimizer
         {
             _resolved[i] = LearningRateMultiplier(layout[i].Name);
             names.Add(layout[i].Name);
-            names.Add(LayerOf(layout[i].Name));
+            names.Add(layout[i].Layer);
         }
         foreach (string name in _multipliers.Keys)
             if (!names.Contains(name))
