@@ -221,17 +221,19 @@ public sealed class TrainingDiagnostics
             if (a.Std < 1e-4 && a.Activation != "Identity")
                 warnings.Add(string.Format(c, "{0}: its outputs have collapsed (std {1:0.0e+0}); the layers above it learn almost nothing.", a.Layer, a.Std));
         }
-        // Gradient size per value (the RMS), first weight tensor against the last: the lectures' vanishing and exploding gradients.
-        var weights = tensors.Where(t => _tensors.First(x => x.Name == t.Tensor).Kind == ParameterKind.Weight).ToList();
-        if (weights.Count >= 2)
+        // Gradient size per value (the RMS), first weight tensor against the last: the lectures' vanishing and exploding
+        // gradients. tensors[i] are the statistics of _tensors[i].
+        int[] weights = Enumerable.Range(0, tensors.Length).Where(i => _tensors[i].Kind == ParameterKind.Weight).ToArray();
+        if (weights.Length >= 2)
         {
-            double first = Rms(weights[0]), last = Rms(weights[^1]);
+            TensorStatistics f = tensors[weights[0]], l = tensors[weights[^1]];
+            double first = f.GradientNorm / Math.Sqrt(_tensors[weights[0]].Length), last = l.GradientNorm / Math.Sqrt(_tensors[weights[^1]].Length);
             if (last > 0 && first / last < 1e-3)
-                warnings.Add(string.Format(c, "vanishing gradients: {0}'s are {1:0.0e+0} the size of {2}'s.", weights[0].Tensor, first / last, weights[^1].Tensor));
+                warnings.Add(string.Format(c, "vanishing gradients: {0}'s are {1:0.0e+0} the size of {2}'s.", f.Tensor, first / last, l.Tensor));
             if (last > 0 && first / last > 1e3)
-                warnings.Add(string.Format(c, "exploding gradients: {0}'s are {1:0.0e+0} times the size of {2}'s.", weights[0].Tensor, first / last, weights[^1].Tensor));
+                warnings.Add(string.Format(c, "exploding gradients: {0}'s are {1:0.0e+0} times the size of {2}'s.", f.Tensor, first / last, l.Tensor));
         }
-        foreach (var t in weights)
+        foreach (TensorStatistics t in weights.Select(i => tensors[i]))
         {
             if (t.UpdateRatio > HighUpdateRatio)
                 warnings.Add(string.Format(c, "{0}: updates are {1:0.0e+0} of the weights (about 1e-3 is healthy): the learning rate may be too high.", t.Tensor, t.UpdateRatio));
@@ -240,8 +242,6 @@ public sealed class TrainingDiagnostics
         }
         return warnings;
     }
-
-    private double Rms(TensorStatistics t) => t.GradientNorm / Math.Sqrt(_tensors.First(x => x.Name == t.Tensor).Length);
 
     private void Reset()
     {
