@@ -26,17 +26,25 @@ public sealed class PostgresServer : IDisposable
         if (_binaries is null)
             throw new InvalidOperationException("The PostgreSQL tests need a server: set STATICNETS_POSTGRES to a connection string, or install Debian's postgresql (apt-get install postgresql) and they start their own.");
         _folder = Directory.CreateTempSubdirectory("staticnets-pg-").FullName;
-        bool root = Environment.UserName == "root";
-        if (root) Run("chown", "postgres", _folder);
+        if (AsRoot) Run("chown", "postgres", _folder);
         int port = 15432 + Environment.ProcessId % 1000;
-        Run(root ? "runuser" : Path.Combine(_binaries, "initdb"), [.. root ? ["-u", "postgres", "--", Path.Combine(_binaries, "initdb")] : Array.Empty<string>(),
-            "-D", Path.Combine(_folder, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
-        Run(root ? "runuser" : Path.Combine(_binaries, "pg_ctl"), [.. root ? ["-u", "postgres", "--", Path.Combine(_binaries, "pg_ctl")] : Array.Empty<string>(),
-            "-D", Path.Combine(_folder, "data"), "-l", Path.Combine(_folder, "log"), "-w", "-o", $"-k {_folder} -c listen_addresses='' -p {port} -c fsync=off", "start"]);
+        Tool("initdb", "-D", Path.Combine(_folder, "data"), "-A", "trust", "-U", "postgres", "--no-sync");
+        Tool("pg_ctl", "-D", Path.Combine(_folder, "data"), "-l", Path.Combine(_folder, "log"), "-w", "-o",
+            $"-k {_folder} -c listen_addresses='' -p {port} -c fsync=off", "start");
         ConnectionString = $"Host={_folder};Port={port};Username=postgres;Database=postgres;Pooling=true";
     }
 
     public string ConnectionString { get; }
+
+    // PostgreSQL refuses to run as root: then its tools run as the postgres user.
+    private static bool AsRoot => Environment.UserName == "root";
+
+    private void Tool(string name, params string[] arguments)
+    {
+        string tool = Path.Combine(_binaries!, name);
+        if (AsRoot) Run("runuser", ["-u", "postgres", "--", tool, .. arguments]);
+        else Run(tool, arguments);
+    }
 
     private static void Run(string program, params string[] arguments)
     {
@@ -53,9 +61,7 @@ public sealed class PostgresServer : IDisposable
         if (_folder is null || _binaries is null) return;
         try
         {
-            bool root = Environment.UserName == "root";
-            Run(root ? "runuser" : Path.Combine(_binaries, "pg_ctl"), [.. root ? ["-u", "postgres", "--", Path.Combine(_binaries, "pg_ctl")] : Array.Empty<string>(),
-                "-D", Path.Combine(_folder, "data"), "-m", "immediate", "stop"]);
+            Tool("pg_ctl", "-D", Path.Combine(_folder, "data"), "-m", "immediate", "stop");
         }
         finally
         {
