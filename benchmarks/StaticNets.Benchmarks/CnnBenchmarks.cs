@@ -1,15 +1,16 @@
 using BenchmarkDotNet.Attributes;
+using FashionMnist;
 using StaticNets.Benchmarks.Peers;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace StaticNets.Benchmarks;
 
-/// <summary>(e) The FashionMnist CNN (BenchCnn), inference: one image (Predict), and batches of 64 and 256 (PredictBatch).</summary>
+/// <summary>(e) The FashionMnist CNN (FashionCnn), inference: one image (Predict), and batches of 64 and 256 (PredictBatch).</summary>
 [MemoryDiagnoser]
 public class CnnInference
 {
-    private BenchCnn _net = null!;
+    private FashionCnn _net = null!;
     private float[] _x = null!, _y = null!;
     private nn.Module<Tensor, Tensor> _torch = null!;
     private Tensor _tx = null!;
@@ -20,7 +21,7 @@ public class CnnInference
     [GlobalSetup]
     public void Setup()
     {
-        _net = new BenchCnn(seed: 1, maxBatchSize: Batch);
+        _net = new FashionCnn(seed: 1, maxBatchSize: Batch);
         _x = Inputs.Normal(784, Batch);
         _y = new float[10 * Batch];
         // Running statistics as after training, so the folded convolutions do real work.
@@ -48,7 +49,7 @@ public class CnnInference
 public class CnnTrainingStep
 {
     private const int Batch = 64;
-    private Trainer<BenchCnn> _trainer = null!;
+    private Trainer<FashionCnn> _trainer = null!;
     private float[] _x = null!;
     private int[] _labels = null!;
     private nn.Module<Tensor, Tensor> _torch = null!;
@@ -58,7 +59,7 @@ public class CnnTrainingStep
     [GlobalSetup]
     public void Setup()
     {
-        _trainer = new Trainer<BenchCnn>(new BenchCnn(seed: 1, maxBatchSize: Batch), new Adam(1e-3f), Batch);
+        _trainer = new Trainer<FashionCnn>(new FashionCnn(seed: 1, maxBatchSize: Batch), new Adam(1e-3f), Batch);
         _x = Inputs.Normal(784, Batch);
         var rng = new Rng(3);
         _labels = Enumerable.Range(0, Batch).Select(_ => rng.NextInt(10)).ToArray();
@@ -103,7 +104,7 @@ public class CnnEpoch
     [Benchmark(Baseline = true, Description = "StaticNets 100 steps")]
     public double StaticNets()
     {
-        var trainer = new Trainer<BenchCnn>(new BenchCnn(seed: 1, maxBatchSize: Batch), new Adam(1e-3f), batchSize: Batch, seed: 1) { Threads = Threads };
+        var trainer = new Trainer<FashionCnn>(new FashionCnn(seed: 1, maxBatchSize: Batch), new Adam(1e-3f), batchSize: Batch, seed: 1) { Threads = Threads };
         return trainer.Fit(_data, epochs: 1)[0].TrainLoss;
     }
 

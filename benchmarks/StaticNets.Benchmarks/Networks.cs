@@ -17,14 +17,3 @@ public partial class MnistBatchNormMlp;
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(784)] [Dense(256)] [BatchNorm] [ReLU] [Dropout(0.2f)] [Dense(128)] [BatchNorm] [ReLU] [Dropout(0.2f)] [Dense(10)]
 public partial class MnistTrainingMlp;
-
-// The FashionMnist sample's CNN (FashionCnn), for the convolution cases.
-[Network(Loss = Loss.SoftmaxCrossEntropy)]
-[Input(1, 28, 28)]
-[Conv2D(32, 3, padding: Padding.Same, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
-[Conv2D(64, 3, padding: Padding.Same, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
-[Conv2D(48, 3, padding: Padding.Same, Bias = false)] [BatchNorm] [ReLU]
-[Conv2D(48, 3, padding: Padding.Same, Bias = false)] [BatchNorm] [ReLU]
-[Flatten] [Dropout(0.5f)]
-[Dense(10)]
-public partial class BenchCnn;

@@ -11,7 +11,7 @@ public static class TorchModels
         ? Sequential(Linear(784, 256), BatchNorm1d(256), ReLU(), Dropout(0.2), Linear(256, 128), BatchNorm1d(128), ReLU(), Dropout(0.2), Linear(128, 10))
         : Sequential(Linear(784, 256), BatchNorm1d(256), ReLU(), Linear(256, 128), BatchNorm1d(128), ReLU(), Linear(128, 10));
 
-    /// <summary>BenchCnn (the FashionMnist sample's CNN) in PyTorch's modules.</summary>
+    /// <summary>FashionCnn (the FashionMnist sample's CNN) in PyTorch's modules.</summary>
     public static Module<Tensor, Tensor> Cnn() => Sequential(
         Conv2d(1, 32, 3, padding: 1, bias: false), BatchNorm2d(32), ReLU(), MaxPool2d(2),
         Conv2d(32, 64, 3, padding: 1, bias: false), BatchNorm2d(64), ReLU(), MaxPool2d(2),
