@@ -39,9 +39,14 @@ internal static class SummaryEmitter
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// This network layer by layer, computed when it was compiled: output shapes, parameters and FLOPs per sample, and the");
-        w.Line("/// memory of the parameters, state and workspace. Its ToString() is a table, like Keras' summary().");
+        w.Line("/// memory of the parameters, state and workspace. Its ToString() is a table, like Keras' summary(). Made on first use");
+        w.Line("/// (not when the class is first touched): a network that never asks for it builds none.");
         w.Line("/// </summary>");
-        w.Line("public static global::StaticNets.ModelSummary Summary { get; } = new(");
+        w.Line("public static global::StaticNets.ModelSummary Summary => s_summary ??= CreateSummary();");
+        w.Line();
+        w.Line("private static global::StaticNets.ModelSummary? s_summary;");
+        w.Line();
+        w.Line("private static global::StaticNets.ModelSummary CreateSummary() => new(");
         w.Line($"    \"{plan.ClassName}\", {Dimensions(plan.Input)},");
         w.Line("    [");
         foreach (string row in rows) w.Line("        " + row + ",");
