@@ -164,21 +164,14 @@ public static class GradientCheck
         var results = new List<TensorGradientCheck>();
         foreach (var tensor in network.ParameterTensors)
         {
-            var parameterArray = new ParameterSlot(network, tensor.Offset);
-            results.Add(CheckTensor(tensor.Name, tensor.Layer, tensor.Length, gradients.AsSpan(tensor.Offset, tensor.Length), loss, options, rng,
-                i => parameterArray.Get(i), (i, v) => parameterArray.Set(i, v), () => Loss(inputs)));
+            int offset = tensor.Offset; // Parameters hands out a fresh span on every call: read it at each access
+            results.Add(CheckTensor(tensor.Name, tensor.Layer, tensor.Length, gradients.AsSpan(offset, tensor.Length), loss, options, rng,
+                i => network.Parameters[offset + i], (i, v) => network.Parameters[offset + i] = v, () => Loss(inputs)));
         }
         if (options.CheckInputs)
             results.Add(CheckTensor("input", "input", inputs.Length, inputGradients, loss, options, rng,
                 i => inputs[i], (i, v) => inputs[i] = v, () => Loss(inputs)));
         return new GradientCheckResult(results, loss);
-    }
-
-    // The parameter block as seen at check time (Parameters hands out a fresh span on every call).
-    private readonly struct ParameterSlot(INetwork network, int offset)
-    {
-        public float Get(int i) => network.Parameters[offset + i];
-        public void Set(int i, float value) => network.Parameters[offset + i] = value;
     }
 
     private static TensorGradientCheck CheckTensor(string name, string layer, int length, ReadOnlySpan<float> analytic, float loss,
