@@ -113,9 +113,10 @@ public abstract class SqlStudyStorage : IStudyStorage
                 id = Scalar<long>(c, tx, "INSERT INTO sn_trials (study, number, status, params, seed) VALUES (@study, @number, 0, @params, @seed) RETURNING id",
                     ("study", study), ("number", count), ("params", JsonSerializer.Serialize(parameters)), ("seed", seed));
             }
-            Execute(c, tx, $"UPDATE sn_trials SET status = 1, worker = @worker, attempt = attempt + 1, heartbeat = {Now}, started = {Now} WHERE id = @id",
-                ("worker", worker), ("id", id.Value));
-            using DbDataReader r = Query(c, tx, "SELECT number, params, seed, attempt FROM sn_trials WHERE id = @id", ("id", id.Value));
+            using DbDataReader r = Query(c, tx, $"""
+                UPDATE sn_trials SET status = 1, worker = @worker, attempt = attempt + 1, heartbeat = {Now}, started = {Now} WHERE id = @id
+                RETURNING number, params, seed, attempt
+                """, ("worker", worker), ("id", id.Value));
             r.Read();
             var claimed = new ClaimedTrial(id.Value, r.GetInt32(0), Parameters(r.GetString(1)), r.GetInt32(2), r.GetInt32(3));
             r.Close();
