@@ -64,6 +64,14 @@ public class SnapshotTests
             [Dense(10)]
             public partial class SmallCnn;
             """,
+        ["MultiHead"] = """
+            using StaticNets;
+            namespace Demo;
+            [Network(Loss = Loss.SoftmaxCrossEntropy)]
+            [Input(12)] [Dense(16)] [BatchNorm] [ReLU] [SaveAs("trunk")]
+            [Heads(3)] [Dense(16)] [ReLU] [Add("trunk")] [Dense(4)]
+            public partial class MultiHead;
+            """,
         ["InferenceOnly"] = """
             using StaticNets;
             [Network]

@@ -221,5 +221,9 @@ public static class NetworkFactories
         ["ConvResidualNet"] = seed => new ConvResidualNet(seed),
         ["GroupNormNet"] = seed => new GroupNormNet(seed),
         ["InstanceNormNet"] = seed => new InstanceNormNet(seed),
+        ["HeadsNet"] = seed => new HeadsNet(seed),
+        ["HeadsBinaryNet"] = seed => new HeadsBinaryNet(seed),
+        ["HeadsResidualNet"] = seed => new HeadsResidualNet(seed),
+        ["HeadsConvNet"] = seed => new HeadsConvNet(seed),
     };
 }

@@ -156,3 +156,21 @@ public partial class InstanceNormNet;
 [Input(1, 28, 28)] [Conv2D(16, 3, padding: Padding.Same, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)] [Conv2D(16, 3)] [GroupNorm(4)] [ReLU]
 [GlobalAvgPool] [Dense(10)]
 public partial class ConvAllocationNet;
+
+// Multi-head ensembles: a trunk and copies of the head after [Heads], averaged at inference.
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(6)] [Dense(9)] [ReLU] [Heads(3)] [Dense(5)] [Tanh] [Dense(4)]
+public partial class HeadsNet;
+
+[Network(Loss = Loss.SigmoidBinaryCrossEntropy)]
+[Input(5)] [Dense(8)] [BatchNorm] [ReLU] [Heads(2)] [Dense(6)] [BatchNorm] [ReLU] [Dense(1)]
+public partial class HeadsBinaryNet;
+
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(7)] [Dense(6)] [Tanh] [SaveAs("t")] [Heads(2)] [Dense(6)] [ReLU] [Add("t")] [SaveAs("h")] [Dense(6)] [Tanh] [Add("h")]
+[Dropout(0.25)] [Dense(3)]
+public partial class HeadsResidualNet;
+
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(2, 5, 5)] [Conv2D(3, 3)] [ReLU] [Heads(2)] [Conv2D(2, 2)] [Tanh] [Flatten] [Dense(3)]
+public partial class HeadsConvNet;

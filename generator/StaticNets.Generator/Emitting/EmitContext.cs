@@ -80,12 +80,12 @@ internal sealed class EmitContext
         if (index < 0) return "x";
         OpPlan op = Layout.Op(index);
         if (IsOneSample && op == Layout.Last) return "output";
-        if (op.AliasesInput(Mode)) return OutOf(index - 1);
+        if (op.AliasesInput(Mode)) return OutOf(op.From);
         if (IsOneSample) return Local(op.Name + "Out", () => ScratchSlice(op.Name + "Out"));
         return Buffer(op, "Out", op.Output.Size);
     }
 
-    public string In(OpPlan op) => OutOf(op.Index - 1);
+    public string In(OpPlan op) => OutOf(op.From);
 
     public string Out(OpPlan op) => OutOf(op.Index);
 
@@ -94,7 +94,7 @@ internal sealed class EmitContext
     {
         if (index < 0) return "inputGradients";
         OpPlan op = Layout.Op(index);
-        return op.AliasesInput(Mode) ? GradOf(index - 1) : Buffer(op, "Grad", op.Output.Size);
+        return op.AliasesInput(Mode) ? GradOf(op.From) : Buffer(op, "Grad", op.Output.Size);
     }
 
     public string Grad(OpPlan op) => GradOf(op.Index);

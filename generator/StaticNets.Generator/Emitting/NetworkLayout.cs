@@ -19,7 +19,10 @@ internal sealed class NetworkLayout
         Ops = plan.Ops.Items.ToList();
         Last = Ops[Ops.Count - 1];
         Stochastic = Ops.Any(o => o is IStochasticOp);
-        SkipSources = Ops.OfType<AddOp>().Select(a => a.Source).Distinct().OrderBy(s => s).ToList();
+        Heads = Last as HeadsOp;
+        // Every head's first op reads the trunk's last output: backward sums their gradients there as for a skip connection.
+        TrunkLast = Heads is null ? null : Ops.First(o => o.From != o.Index - 1).From;
+        SkipSources = Ops.OfType<AddOp>().Select(a => a.Source).Concat(TrunkLast is int t ? [t] : []).Distinct().OrderBy(s => s).ToList();
         DzWidth = Ops.Where(o => !o.Activation.IsIdentity).Select(o => o.ActivationWidth).DefaultIfEmpty(0).Max();
 
         var buffers = new List<BufferPlan>();
@@ -28,7 +31,7 @@ internal sealed class NetworkLayout
             if (!op.AliasesInput(EmitMode.Training))
             {
                 buffers.Add(new BufferPlan(op.Name + "Out", op.Output.Size));
-                if (Trainable) buffers.Add(new BufferPlan(op.Name + "Grad", op.Output.Size));
+                if (Trainable && op is not HeadsOp) buffers.Add(new BufferPlan(op.Name + "Grad", op.Output.Size));
             }
             if (KeepsZ(op)) buffers.Add(new BufferPlan(op.Name + "Z", op.ActivationWidth));
             buffers.AddRange(op.Buffers(Trainable));
@@ -36,6 +39,7 @@ internal sealed class NetworkLayout
         if (Trainable && DzWidth > 0) buffers.Add(new BufferPlan("dz", DzWidth));
         if (Trainable)
             foreach (int source in SkipSources) buffers.Add(new BufferPlan(SourceName(source) + "SkipGrad", SourceShape(source).Size));
+        if (Trainable && TrunkLast is int trunk) buffers.Add(new BufferPlan(HeadInputGradient, SourceShape(trunk).Size));
         if (Stochastic) buffers.Add(new BufferPlan("monteCarloInputs", plan.Input.Size));
         // Shared buffers: the largest request of each name.
         Buffers = buffers.GroupBy(b => b.Name).Select(Largest).ToList();
@@ -86,7 +90,22 @@ internal sealed class NetworkLayout
     /// <summary>Whether training changes the state block (running statistics).</summary>
     public bool HasState => Plan.StateCount > 0;
 
-    /// <summary>Ops (−1: the input) whose outputs an [Add] reads, so backward sums a second gradient into them.</summary>
+    /// <summary>The op averaging the heads of a multi-head network (its last op), or null.</summary>
+    public HeadsOp? Heads { get; }
+
+    /// <summary>The trunk's last op, whose output every head reads, in a multi-head network.</summary>
+    public int? TrunkLast { get; }
+
+    /// <summary>The buffer where a head other than the first writes the gradient at its input, before it joins the trunk's sum.</summary>
+    public const string HeadInputGradient = "headInputGrad";
+
+    /// <summary>
+    /// Whether <paramref name="op"/> starts a head other than the first: backward hands its input gradient to the trunk's
+    /// sum (run before the first head's, which writes the trunk's gradient and adds the sum).
+    /// </summary>
+    public bool StartsLaterHead(OpPlan op) => TrunkLast is int t && op.From == t && op.Index != t + 1;
+
+    /// <summary>Ops (−1: the input) whose outputs an [Add] or a later head reads, so backward sums further gradients into them.</summary>
     public List<int> SkipSources { get; }
 
     /// <summary>Floats per sample of the shared buffer for activation backward.</summary>

@@ -24,7 +24,6 @@ internal static class TrainingEmitter
             Loss.SigmoidBinaryCrossEntropy => "SigmoidBinaryCrossEntropy",
             _ => "MeanSquaredError",
         };
-        string logits = layout.LastOutputs("batchSize");
 
         w.Line("/// <summary>");
         w.Line("/// Training step, forward and backward over <paramref name=\"batchSize\"/> samples in training mode");
@@ -42,8 +41,7 @@ internal static class TrainingEmitter
         if (layout.HasState)
             w.Line("using global::StaticNets.ParameterWrite write = BeginWrite(); // the running statistics change");
         w.Line("ForwardTraining(inputs, batchSize);");
-        w.Wrapped($"float loss = {Names.Kernels}.LossKernels.{lossCall}",
-            [logits, targetName, $"{Names.AsSpan}(_{layout.Last.Name}Grad, 0, batchSize * OutputSize)", "batchSize", "OutputSize"]);
+        EmitLoss(w, layout, lossCall, targetName, gradients: true);
         w.Line("Backward(inputs, batchSize, inputGradients);");
         w.Line("return loss;");
         w.Close();
@@ -53,7 +51,8 @@ internal static class TrainingEmitter
         w.Open($"public float ComputeLoss({Names.ReadOnlySpan} inputs, global::System.ReadOnlySpan<{targetType}> {targetName}, int batchSize)");
         EmitTargetChecks(w, plan, labels, targetName);
         InferenceEmitter.EmitReadLoop(w, () => w.Line("ForwardInference(inputs, batchSize, dropout: false, f);"));
-        w.Wrapped($"return {Names.Kernels}.LossKernels.{lossCall}", [logits, targetName, "default", "batchSize", "OutputSize"]);
+        EmitLoss(w, layout, lossCall, targetName, gradients: false);
+        w.Line("return loss;");
         w.Close();
         w.Line();
 
@@ -72,6 +71,30 @@ internal static class TrainingEmitter
 
         EmitForwardTraining(w, layout);
         EmitBackward(w, layout);
+    }
+
+    /// <summary>
+    /// `float loss` from the outputs in the workspace, and with <paramref name="gradients"/> d(loss)/d(outputs) into the
+    /// gradient buffers. A multi-head network's loss is the mean of its heads' losses, each head's gradient scaled by
+    /// 1/heads.
+    /// </summary>
+    private static void EmitLoss(CodeWriter w, NetworkLayout layout, string lossCall, string targetName, bool gradients)
+    {
+        string Gradient(OpPlan op) => gradients ? $"{Names.AsSpan}(_{op.Name}Grad, 0, batchSize * OutputSize)" : "default";
+        if (layout.Heads is not HeadsOp heads)
+        {
+            w.Wrapped($"float loss = {Names.Kernels}.LossKernels.{lossCall}", [layout.LastOutputs("batchSize"), targetName, Gradient(layout.Last), "batchSize", "OutputSize"]);
+            return;
+        }
+        w.Line("float loss = 0f;");
+        foreach (int source in heads.Sources)
+        {
+            OpPlan head = layout.Op(source);
+            w.Wrapped($"loss += {Names.Kernels}.LossKernels.{lossCall}",
+                [$"{Names.AsSpan}(_{head.Name}Out, 0, batchSize * OutputSize)", targetName, Gradient(head), "batchSize", "OutputSize"]);
+            if (gradients) w.Line($"{Names.Kernels}.HeadKernels.ShareGradient({Gradient(head)}, {heads.Count});");
+        }
+        w.Line($"loss /= {heads.Count};");
     }
 
     private static void EmitTargetChecks(CodeWriter w, NetworkPlan plan, bool labels, string targetName)
@@ -112,7 +135,7 @@ internal static class TrainingEmitter
     private static void EmitBackward(CodeWriter w, NetworkLayout layout)
     {
         w.Line("// Backward from the loss gradient at the last output: each op turns d(loss)/d(its output) into gradients of its");
-        w.Line("// parameters and d(loss)/d(its input); a skip connection also adds its gradient to the saved output's.");
+        w.Line("// parameters and d(loss)/d(its input); a skip connection (or a later head) also adds its gradient to the saved output's.");
         w.Open($"private void Backward({Names.ReadOnlySpan} x, int batch, {Names.Span} inputGradients)");
         w.Line($"{Names.ReadOnlySpan} p = _parameters;");
         w.Line($"{Names.Span} g = _gradients;");
@@ -122,12 +145,20 @@ internal static class TrainingEmitter
         for (int i = layout.Ops.Count - 1; i >= 0; i--)
         {
             OpPlan op = layout.Ops[i];
+            if (op is HeadsOp) continue; // the loss reads each head
             c.Line("// " + op.Describe);
             string dz = EmitActivationBackward(c, op);
-            string target = c.GradOf(i - 1);
+            if (layout.StartsLaterHead(op))
+            {
+                string part = c.Rows(NetworkLayout.HeadInputGradient, layout.SourceShape(op.From).Size);
+                op.EmitBackward(c, dz, part);
+                c.Call($"{Names.Kernels}.ElementwiseKernels.AddInPlace", part, AddOp.SkipGradient(c, op.From));
+                continue;
+            }
+            string target = c.GradOf(op.From);
             op.EmitBackward(c, dz, target);
-            if (layout.SkipSources.Contains(i - 1))
-                c.InputGradient(target, () => c.Call($"{Names.Kernels}.ElementwiseKernels.AddInPlace", AddOp.SkipGradient(c, i - 1), target));
+            if (layout.SkipSources.Contains(op.From))
+                c.InputGradient(target, () => c.Call($"{Names.Kernels}.ElementwiseKernels.AddInPlace", AddOp.SkipGradient(c, op.From), target));
         }
         c.Flush(w);
         w.Close();

@@ -8,13 +8,16 @@ namespace StaticNets.Generator.Layers;
 
 /// <summary>
 /// One step of the network, as planned: shapes, sizes and offsets (compared by value, so the plan caches), and the code
-/// it emits for each pass. Ops are numbered from 0 in order; each reads the output of the op before it (index −1 is the
-/// network's input). Each kind's op lives in the kind's file.
+/// it emits for each pass. Ops are numbered from 0 in order; each reads the output of <see cref="From"/>, the op before it
+/// except where [Heads] starts a head (index −1 is the network's input). Each kind's op lives in the kind's file.
 /// </summary>
 internal abstract record OpPlan
 {
     /// <summary>Position among the network's ops, from 0.</summary>
     public int Index { get; init; }
+
+    /// <summary>The op whose output it reads (−1: the network's input): the one before it, except a head's first op, which reads the trunk's last.</summary>
+    public int From { get; init; }
 
     /// <summary>Count among the ops of its kind, from 1: the 2 of dense2.</summary>
     public int Number { get; init; }

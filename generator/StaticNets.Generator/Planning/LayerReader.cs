@@ -38,13 +38,34 @@ internal sealed class LayerReader(Shape input, List<DiagnosticInfo> diagnostics)
     public bool AtNetworkInput => Ops.All(o => o.IsReshape);
 
     /// <summary>Whether an activation here fuses into the op before it: one that takes one, with none yet, and no [SaveAs] between.</summary>
-    public bool CanTakeActivation => Last is { AcceptsActivation: true } && !_activationSlotUsed && !_savedSinceLastOp;
+    public bool CanTakeActivation => Last is { AcceptsActivation: true } && !_activationSlotUsed && !_savedSinceLastOp && HeadsAt != Ops.Count;
+
+    /// <summary>The index of the first head's first op once [Heads] was read (the ops from there on are the head), else −1.</summary>
+    public int HeadsAt { get; private set; } = -1;
+
+    /// <summary>How many heads [Heads] asked for.</summary>
+    public int HeadCount { get; private set; }
+
+    /// <summary>Where [Heads] stands.</summary>
+    public LocationInfo? HeadsLocation { get; private set; }
+
+    /// <summary>Position of [Heads] among the attributes after [Input].</summary>
+    public int HeadsPosition { get; private set; }
+
+    /// <summary>Marks where the heads begin: the ops added from here on are the head that the planner copies.</summary>
+    public void MarkHeads(int count, LayerSpec layer)
+    {
+        HeadsAt = Ops.Count;
+        HeadCount = count;
+        HeadsLocation = layer.Location;
+        HeadsPosition = Position;
+    }
 
     /// <summary>Adds an op reading the current values; its output shape is set by the kind, the rest here.</summary>
     public void AddOp(OpPlan op, LayerSpec layer)
     {
         int number = 1 + Ops.Count(o => o.GetType() == op.GetType());
-        op = op with { Index = Ops.Count, Number = number, Module = Position, Input = Current, Location = layer.Location };
+        op = op with { Index = Ops.Count, From = Ops.Count - 1, Number = number, Module = Position, Input = Current, Location = layer.Location };
         Ops.Add(op);
         Tokens.Add(op.Token);
         _savedSinceLastOp = false;

@@ -53,15 +53,20 @@ internal static class NetworkPlanner
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, input.Location, spec.ClassName));
             return Failed(diagnostics);
         }
+        var ops = reader.Ops;
+        HashSet<int> saved = reader.SavedOutputs;
+        bool heads = reader.HeadsAt >= 0;
+        if (heads && diagnostics.Count == 0)
+            Heads.Replicate(reader, ops, saved, diagnostics);
         if (diagnostics.Count == 0)
-            CheckSizes(spec, reader.Ops, diagnostics);
+            CheckSizes(spec, ops, diagnostics);
         if (diagnostics.Count == 0)
-            CheckLoss(spec, reader.Ops[reader.Ops.Count - 1], diagnostics);
+            CheckLoss(spec, ops[ops.Count - 1], diagnostics);
         if (diagnostics.Count > 0)
             return Failed(diagnostics);
+        if (heads) ops.Add(Heads.Combine(reader, ops, spec.Loss));
 
-        var ops = reader.Ops;
-        var context = new PlanContext(ops, reader.SavedOutputs, diagnostics);
+        var context = new PlanContext(ops, saved, diagnostics);
         for (int i = 0; i < ops.Count; i++)
         {
             ops[i] = ops[i].Plan(context);
@@ -72,8 +77,8 @@ internal static class NetworkPlanner
             }
         }
 
-        // Maxout and skip connections have no torch.nn module: such networks get no nn.Sequential name map.
-        bool sequential = !layers.Any(l => l.Kind is "Maxout" or "SaveAs" or "Add");
+        // Maxout, skip connections and heads have no torch.nn module: such networks get no nn.Sequential name map.
+        bool sequential = !layers.Any(l => l.Kind is "Maxout" or "SaveAs" or "Add" or "Heads");
         var network = new NetworkPlan(spec.Namespace, spec.ClassName, spec.ContainingTypes, spec.Loss, inputShape, ops[ops.Count - 1].Output.Size,
             (int)context.ParameterTotal, (int)context.StateTotal, (int)context.InferenceTotal, Architecture(inputShape, reader.Tokens, spec.Loss),
             ops.ToEquatableArray(), sequential, spec.Members, spec.Location);

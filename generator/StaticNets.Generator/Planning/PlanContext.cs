@@ -13,9 +13,11 @@ internal sealed class PlanContext(List<OpPlan> ops, HashSet<int> savedOutputs, L
     public long StateTotal => _state;
     public long InferenceTotal => _inference;
 
-    public OpPlan? Previous(OpPlan op) => op.Index > 0 ? ops[op.Index - 1] : null;
+    /// <summary>The op whose output <paramref name="op"/> reads, or null for the network's input.</summary>
+    public OpPlan? Previous(OpPlan op) => op.From >= 0 ? ops[op.From] : null;
 
-    public OpPlan? Next(OpPlan op) => op.Index + 1 < ops.Count ? ops[op.Index + 1] : null;
+    /// <summary>The op reading <paramref name="op"/>'s output next, or null (the last op of a head, or of the network).</summary>
+    public OpPlan? Next(OpPlan op) => op.Index + 1 < ops.Count && ops[op.Index + 1].From == op.Index ? ops[op.Index + 1] : null;
 
     /// <summary>Whether a [SaveAs] names op <paramref name="index"/>'s output (−1: the network input), so something else reads it.</summary>
     public bool IsSaved(int index) => savedOutputs.Contains(index);

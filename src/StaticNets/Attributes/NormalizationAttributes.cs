@@ -128,3 +128,19 @@ public sealed class AddAttribute(string name) : Attribute
     /// <summary>The [SaveAs] name to add.</summary>
     public string Name { get; } = name;
 }
+
+/// <summary>
+/// A multi-head ensemble: the layers after it are one head, and the network holds <paramref name="count"/> copies of it,
+/// each with its own parameters (initialized apart), all reading the output of the shared trunk above. Training adds
+/// one loss term per head: the loss is the mean of the heads' losses, so each head learns as if alone and the trunk
+/// from all of them. At inference the heads are averaged: Predict returns the mean of the heads' probabilities
+/// (softmax or sigmoid; the mean of their outputs for other losses), and PredictLogits the logits of that mean
+/// (log of the mean probabilities). Head k's layers are numbered after head k − 1's (with dense1 and dense2 in the
+/// trunk and three one-layer heads: dense3, dense4, dense5).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class HeadsAttribute(int count) : Attribute
+{
+    /// <summary>How many heads (at least 2).</summary>
+    public int Count { get; } = count;
+}

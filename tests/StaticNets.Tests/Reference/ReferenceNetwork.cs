@@ -14,7 +14,11 @@ public sealed class ReferenceNetwork
     private readonly string _loss;
 
     /// <summary>What one pass reads: parameters, state, the mode, and dropout masks for training.</summary>
-    private sealed record Context(double[] Parameters, double[] State, bool Training, float[][]? Masks, Dictionary<string, double[][]> Saved);
+    private sealed record Context(double[] Parameters, double[] State, bool Training, float[][]? Masks, Dictionary<string, double[][]> Saved)
+    {
+        /// <summary>Each head's raw outputs, in a multi-head network.</summary>
+        public List<double[][]> Heads { get; } = [];
+    }
 
     public ReferenceNetwork(INetwork network)
     {
@@ -32,12 +36,34 @@ public sealed class ReferenceNetwork
         int Next(string kind) => counts[kind] = counts.GetValueOrDefault(kind) + 1;
         int dropouts = 0;
 
-        foreach (string token in tokens.Skip(1))
+        // [Heads(M)]: the tokens after it are one head, run M times from the trunk's output with parameters numbered on.
+        int heads = Array.FindIndex(tokens, t => t.StartsWith("Heads(", StringComparison.Ordinal));
+        IEnumerable<string> expanded = heads < 0 ? tokens.Skip(1) : tokens.Skip(1).Take(heads - 1)
+            .Concat(Enumerable.Range(0, int.Parse(Argument(tokens[heads]), CultureInfo.InvariantCulture))
+                .SelectMany(k => tokens.Skip(heads + 1).Prepend("HeadStart").Append("HeadEnd")))
+            .Append("HeadsMean");
+        (int, int, int) trunkShape = default;
+        foreach (string token in expanded)
         {
             string kind = token.Split('(')[0];
             string arg = Argument(token);
             switch (kind)
             {
+                case "HeadStart":
+                    if (trunkShape == default)
+                    {
+                        trunkShape = (channels, height, width);
+                        _steps.Add((c, x) => { c.Saved["heads trunk"] = x; return x; });
+                    }
+                    (channels, height, width) = trunkShape;
+                    _steps.Add((c, _) => c.Saved["heads trunk"]);
+                    break;
+                case "HeadEnd":
+                    _steps.Add((c, x) => { c.Heads.Add(x); return x; });
+                    break;
+                case "HeadsMean":
+                    _steps.Add((c, _) => Enumerable.Range(0, c.Heads[0].Length).Select(r => MeanOfHeads(c.Heads.Select(h => h[r]).ToList())).ToArray());
+                    break;
                 case "Dense":
                 {
                     int number = Next("dense");
@@ -223,12 +249,33 @@ public sealed class ReferenceNetwork
 
     /// <summary>Raw outputs of the last layer (logits for the cross-entropy losses), one row per sample.</summary>
     public double[][] Forward(double[] parameters, double[] state, ReadOnlySpan<double> inputs, int batch, bool training, float[][]? masks = null)
+        => Forward(new Context(parameters, state, training, masks, []), inputs, batch);
+
+    private double[][] Forward(Context context, ReadOnlySpan<double> inputs, int batch)
     {
-        var context = new Context(parameters, state, training, masks, []);
         var x = new double[batch][];
         for (int r = 0; r < batch; r++) x[r] = inputs.Slice(r * InputSize, InputSize).ToArray();
         foreach (var step in _steps) x = step(context, x);
         return x;
+    }
+
+    /// <summary>
+    /// The raw output of a multi-head network: the logits of the heads' mean probability (softmax: the log of the mean
+    /// probabilities; sigmoid: the logit of the mean), or the mean of the outputs for other losses.
+    /// </summary>
+    private double[] MeanOfHeads(List<double[]> heads)
+    {
+        int n = heads[0].Length;
+        return _loss switch
+        {
+            "SoftmaxCrossEntropy" => Enumerable.Range(0, n).Select(i => Math.Log(heads.Average(h => Softmax(h)[i]))).ToArray(),
+            "SigmoidBinaryCrossEntropy" => Enumerable.Range(0, n).Select(i =>
+            {
+                double p = heads.Average(h => Logistic(h[i]));
+                return Math.Log(p / (1 - p));
+            }).ToArray(),
+            _ => Enumerable.Range(0, n).Select(i => heads.Average(h => h[i])).ToArray(),
+        };
     }
 
     /// <summary>Predict's output for one sample (inference mode): the loss's link applied to the raw outputs.</summary>
@@ -246,7 +293,17 @@ public sealed class ReferenceNetwork
     /// <summary>Mean loss over a batch; targets hold labels (as values) for softmax cross-entropy.</summary>
     public double Loss(double[] parameters, double[] state, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int batch, bool training, float[][]? masks = null)
     {
-        double[][] outputs = Forward(parameters, state, inputs, batch, training, masks);
+        var context = new Context(parameters, state, training, masks, []);
+        double[][] combined = Forward(context, inputs, batch);
+        // A multi-head network's loss is the mean of its heads' losses.
+        if (context.Heads.Count == 0) return Loss(combined, targets, batch);
+        double sum = 0;
+        foreach (double[][] head in context.Heads) sum += Loss(head, targets, batch);
+        return sum / context.Heads.Count;
+    }
+
+    private double Loss(double[][] outputs, ReadOnlySpan<double> targets, int batch)
+    {
         double total = 0;
         for (int r = 0; r < batch; r++)
         {
