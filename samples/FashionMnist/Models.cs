@@ -7,11 +7,18 @@ public enum Model
     Mlp,
     /// <summary><see cref="FashionCnn"/>.</summary>
     Cnn,
+    /// <summary><see cref="FashionMlpHeads"/>: the MLP's trunk with five heads.</summary>
+    Heads,
 }
 
 /// <summary>Where each model's weights go (EmbeddedInference loads them by the same name).</summary>
 public static class Models
 {
     /// <summary>The weights file of <paramref name="model"/> in the output folder.</summary>
-    public static string WeightsFileName(Model model) => model == Model.Cnn ? "fashion-mnist-cnn.snw" : "fashion-mnist.snw";
+    public static string WeightsFileName(Model model) => model switch
+    {
+        Model.Cnn => "fashion-mnist-cnn.snw",
+        Model.Heads => "fashion-mnist-heads.snw",
+        _ => "fashion-mnist.snw",
+    };
 }

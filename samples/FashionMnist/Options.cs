@@ -10,7 +10,9 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
         Trains a network on Fashion-MNIST and reports test accuracy.
 
         usage: FashionMnist [options]
-          --model mlp|cnn   the MLP (FashionMlp) or the convolutional network (FashionCnn)  default mlp
+          --model mlp|cnn|heads
+                            the MLP (FashionMlp), the convolutional network (FashionCnn), or the MLP
+                            as a multi-head ensemble of 5 heads on one trunk (FashionMlpHeads)  default mlp
           --data DIR        folder with the four IDX files (else $STATICNETS_FASHION_MNIST,
                             /usr/share/datasets/fashion-mnist, then ~/.cache/staticnets/fashion-mnist)
           --epochs N        most epochs to train (early stopping may end sooner)   default 30
@@ -64,7 +66,8 @@ public sealed record Options(string? DataFolder, int Epochs, int BatchSize, int 
                     {
                         "mlp" => Model.Mlp,
                         "cnn" => Model.Cnn,
-                        var other => throw new OptionsException($"--model must be mlp or cnn; got '{other}'."),
+                        "heads" => Model.Heads,
+                        var other => throw new OptionsException($"--model must be mlp, cnn or heads; got '{other}'."),
                     },
                 },
                 "--help" or "-h" => throw new OptionsException(null),

@@ -12,10 +12,12 @@ public static class TrainingRun
     private const long WorkspaceBudget = 256L << 20;
 
 
-    public static double Run(Options options, string dataFolder, TextWriter log, CancellationToken cancellationToken = default) =>
-        options.Model == Model.Cnn
-            ? Run(options, dataFolder, log, (seed, maxBatch) => new FashionCnn(seed, maxBatch), FashionCnn.Summary, cancellationToken)
-            : Run(options, dataFolder, log, (seed, maxBatch) => new FashionMlp(seed, maxBatch), FashionMlp.Summary, cancellationToken);
+    public static double Run(Options options, string dataFolder, TextWriter log, CancellationToken cancellationToken = default) => options.Model switch
+    {
+        Model.Cnn => Run(options, dataFolder, log, (seed, maxBatch) => new FashionCnn(seed, maxBatch), FashionCnn.Summary, cancellationToken),
+        Model.Heads => Run(options, dataFolder, log, (seed, maxBatch) => new FashionMlpHeads(seed, maxBatch), FashionMlpHeads.Summary, cancellationToken),
+        _ => Run(options, dataFolder, log, (seed, maxBatch) => new FashionMlp(seed, maxBatch), FashionMlp.Summary, cancellationToken),
+    };
 
     private static double Run<TNetwork>(Options options, string dataFolder, TextWriter log, Func<int, int, TNetwork> create, ModelSummary summary,
         CancellationToken cancellationToken)
@@ -79,6 +81,12 @@ public static class TrainingRun
             var copies = new ImageAugmentation(1, 28, 28) { HorizontalFlip = true };
             log.WriteLine($"test accuracy with test-time augmentation (the mean over the image and 3 copies flipped at random) {EvaluateAugmented(net, test, copies, 4, options.Threads):F4}");
         }
+        if (net is IMultiHeadNetwork heads)
+        {
+            double[] headAccuracies = HeadAccuracies(heads, test);
+            log.WriteLine($"the {heads.HeadCount} heads alone: {string.Join(", ", headAccuracies.Select(a => a.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)))} " +
+                $"(mean {headAccuracies.Average():F4}); their average {accuracy:F4} ({100 * (accuracy - headAccuracies.Average()):+0.00;-0.00} points)");
+        }
         if (options.Ensemble > 1)
         {
             // More members from the next seeds, trained the same way (with --bagging each on a resample of the training
@@ -109,6 +117,26 @@ public static class TrainingRun
         log.WriteLine();
         log.WriteLine($"saved {weightsName}, standardizer.json, history.csv and curves.png in {Path.GetFullPath(options.OutputFolder)}");
         return accuracy;
+    }
+
+    /// <summary>Each head's own test accuracy (the argmax of its logits), from batched predictions.</summary>
+    public static double[] HeadAccuracies(IMultiHeadNetwork net, Dataset test)
+    {
+        var correct = new int[net.HeadCount];
+        int batch = Math.Min(net.MaxBatchSize, test.Count);
+        var outputs = new float[batch * net.OutputSize];
+        for (int start = 0; start < test.Count; start += batch)
+        {
+            int n = Math.Min(batch, test.Count - start);
+            net.PredictBatch(test.Features.AsSpan(start * test.FeatureCount, n * test.FeatureCount), outputs.AsSpan(0, n * net.OutputSize), n);
+            for (int h = 0; h < net.HeadCount; h++)
+            {
+                ReadOnlySpan<float> logits = net.HeadOutputs(h);
+                for (int r = 0; r < n; r++)
+                    if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits.Slice(r * net.OutputSize, net.OutputSize)) == test.Labels![start + r]) correct[h]++;
+            }
+        }
+        return correct.Select(c => c / (double)test.Count).ToArray();
     }
 
     /// <summary>Accuracy of predictions averaged over <paramref name="count"/> augmented copies of each image (Predict is thread-safe).</summary>

@@ -41,6 +41,25 @@ public class FashionMnistTests(ITestOutputHelper output)
         Directory.Delete(outputFolder, true);
     }
 
+    [Fact]
+    public void The_multi_head_MLP_reports_its_heads_beside_their_average_and_saves_and_loads()
+    {
+        string? folder = DataLocator.Find(null, Environment.GetEnvironmentVariable);
+        Assert.True(folder is not null, "This test trains on Fashion-MNIST, which is not installed.\n" + DataLocator.HowToGetIt);
+        var log = new StringWriter();
+        string outputFolder = Directory.CreateTempSubdirectory("staticnets-fashion-heads-").FullName;
+        var options = new Options(null, Epochs: 2, BatchSize: 64, Seed: 1, Threads: 2, outputFolder, false, Model.Heads, TrainSize: 3000);
+        double accuracy = TrainingRun.Run(options, folder!, log);
+        output.WriteLine(log.ToString());
+        Assert.True(accuracy > 0.70, $"test accuracy {accuracy:F4} after 2 epochs of 3,000 images");
+        var report = System.Text.RegularExpressions.Regex.Match(log.ToString(), @"the 5 heads alone: (0\.\d{4}), (0\.\d{4}), (0\.\d{4}), (0\.\d{4}), (0\.\d{4}) \(mean (0\.\d{4})\); their average (0\.\d{4})");
+        Assert.True(report.Success, "no line comparing the heads with their average");
+        Assert.Equal(accuracy.ToString("F4", System.Globalization.CultureInfo.InvariantCulture), report.Groups[7].Value);
+        var net = new FashionMlpHeads(maxBatchSize: 1);
+        WeightsFile.Load(net, Path.Combine(outputFolder, "fashion-mnist-heads.snw"));
+        Directory.Delete(outputFolder, true);
+    }
+
     [Theory]
     [InlineData("--epochs", "Unknown")]
     [InlineData("--epochs abc", "--epochs must be a whole number from 1 to 1000; got 'abc'")]
@@ -50,7 +69,7 @@ public class FashionMnistTests(ITestOutputHelper output)
     [InlineData("--output", "--output needs a value")]
     [InlineData("--data --epochs 3", "--data needs a value")]
     [InlineData("--learning-rate 3", "unknown option '--learning-rate'")]
-    [InlineData("--model rnn", "--model must be mlp or cnn; got 'rnn'")]
+    [InlineData("--model rnn", "--model must be mlp, cnn or heads; got 'rnn'")]
     [InlineData("--train-size 10", "--train-size must be a whole number from 100 to 55000")]
     public void Bad_options_are_explained(string arguments, string fragment)
     {

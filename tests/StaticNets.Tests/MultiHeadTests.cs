@@ -11,23 +11,12 @@ public class MultiHeadTests
 {
     public static TheoryData<string> HeadNetworks() => new(NetworkFactories.All.Keys.Where(k => k.StartsWith("Heads", StringComparison.Ordinal)));
 
-    /// <summary>The indices in LayerOutputs of each head's last layer (the outputs as wide as the network's, but the average).</summary>
-    private static int[] HeadOutputs(INetwork net)
-    {
-        var layers = ((ILayerOutputs)net).LayerOutputs;
-        var heads = new List<int>();
-        for (int i = 0; i < layers.Length; i++)
-            if (layers[i].Width == net.OutputSize && layers[i].Name != "heads1") heads.Add(i);
-        return heads.ToArray();
-    }
-
     [Theory]
     [MemberData(nameof(HeadNetworks))]
     public void Predict_is_the_mean_of_the_heads_separate_outputs(string name)
     {
-        INetwork net = NetworkFactories.All[name](4);
-        int[] heads = HeadOutputs(net);
-        Assert.True(heads.Length >= 2, $"{name}: found {heads.Length} heads");
+        var net = (IMultiHeadNetwork)NetworkFactories.All[name](4);
+        Assert.True(net.HeadCount >= 2, $"{name}: {net.HeadCount} heads");
         const int batch = 6;
         float[] inputs = TestData.Normal(batch * net.InputSize, new Rng(8));
         var predicted = new float[batch * net.OutputSize];
@@ -35,9 +24,9 @@ public class MultiHeadTests
 
         // Each head's own output (inference mode, left in its buffer), through the loss's link, then averaged in double.
         var mean = new double[predicted.Length];
-        foreach (int head in heads)
+        for (int head = 0; head < net.HeadCount; head++)
         {
-            float[] raw = ((ILayerOutputs)net).LayerOutput(head).ToArray();
+            float[] raw = net.HeadOutputs(head).ToArray();
             for (int r = 0; r < batch; r++)
             {
                 double[] row = raw.AsSpan(r * net.OutputSize, net.OutputSize).ToArray().Select(v => (double)v).ToArray();
@@ -47,7 +36,7 @@ public class MultiHeadTests
                     Loss.SigmoidBinaryCrossEntropy => row.Select(v => 1 / (1 + Math.Exp(-v))).ToArray(),
                     _ => row,
                 };
-                for (int k = 0; k < linked.Length; k++) mean[r * net.OutputSize + k] += linked[k] / heads.Length;
+                for (int k = 0; k < linked.Length; k++) mean[r * net.OutputSize + k] += linked[k] / net.HeadCount;
             }
         }
         double scale = Math.Max(1, mean.Max(Math.Abs));
@@ -73,9 +62,7 @@ public class MultiHeadTests
 
         // Logits of ±1000 in one head: its softmax underflows to 0 for all but one class, and the mean still has a
         // finite log for every class (the other heads give them probability).
-        int last = HeadOutputs(net)[0];
-        string lastName = ((ILayerOutputs)net).LayerOutputs[last].Name;
-        var bias = net.ParameterTensors.ToArray().Single(t => t.Name == lastName + ".bias");
+        var bias = net.ParameterTensors.ToArray().Single(t => t.Name == "dense3.bias"); // the first head's last layer
         net.Parameters.Slice(bias.Offset, bias.Length).Fill(1000f);
         net.Parameters[bias.Offset] = -1000f;
         net.PredictLogits(x, logits);
@@ -131,16 +118,15 @@ public class MultiHeadTests
         var net = new SpiralHeadsNet(seed: 4);
         new Trainer<SpiralHeadsNet>(net, new Adam(0.01f), batchSize: 32, seed: 5).Fit(train, epochs: 15);
 
-        int[] heads = HeadOutputs(net);
-        Assert.Equal(5, heads.Length);
-        var headCorrect = new int[heads.Length];
+        Assert.Equal(5, SpiralHeadsNet.HeadCount);
+        var headCorrect = new int[SpiralHeadsNet.HeadCount];
         int combinedCorrect = 0;
         var probabilities = new float[3];
         for (int i = 0; i < test.Count; i++)
         {
             net.PredictBatch(test.FeaturesOf(i), probabilities, 1);
-            for (int h = 0; h < heads.Length; h++)
-                if (ArgMax(((ILayerOutputs)net).LayerOutput(heads[h])) == test.Labels![i]) headCorrect[h]++;
+            for (int h = 0; h < SpiralHeadsNet.HeadCount; h++)
+                if (ArgMax(net.HeadOutputs(h)) == test.Labels![i]) headCorrect[h]++;
             if (ArgMax(probabilities) == test.Labels![i]) combinedCorrect++;
         }
         double[] headAccuracy = headCorrect.Select(c => (double)c / test.Count).ToArray();

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using StaticNets.Generator.Layers;
 using StaticNets.Generator.Model;
 using StaticNets.Generator.Planning;
@@ -20,10 +22,21 @@ internal static class NetworkEmitter
             w.Open($"partial {outer.Keyword} {outer.Name}");
 
         bool trainable = plan.Trainable;
-        string contract = (trainable ? "global::StaticNets.ITrainableNetwork, global::StaticNets.ILayerOutputs" : "global::StaticNets.INetwork")
-            + ", global::StaticNets.IInferenceSource";
-        w.Open($"partial class {plan.ClassIdentifier} : {contract}");
         var layout = new NetworkLayout(plan);
+        var contract = new List<string>(trainable ? ["ITrainableNetwork", "ILayerOutputs"] : ["INetwork"]);
+        if (layout.Heads is not null) contract.Add("IMultiHeadNetwork");
+        contract.Add("IInferenceSource");
+        string header = $"partial class {plan.ClassIdentifier} : " + string.Join(", ", contract.Select(c => "global::StaticNets." + c));
+        if (w.Indent * 4 + header.Length <= CodeWriter.MaxLine)
+            w.Open(header);
+        else
+        {
+            // One interface a line.
+            w.Line($"partial class {plan.ClassIdentifier}");
+            for (int i = 0; i < contract.Count - 1; i++)
+                w.Line($"    {(i == 0 ? ":" : " ")} global::StaticNets.{contract[i]},");
+            w.Open($"      global::StaticNets.{contract[contract.Count - 1]}");
+        }
         ParameterEmitter.Emit(w, layout);
         SummaryEmitter.Emit(w, layout);
         InferenceEmitter.Emit(w, layout);

@@ -84,8 +84,11 @@ internal static class ParameterEmitter
             w.Line($"public {Names.Span} Gradients => _gradients;");
             w.Line("int global::StaticNets.ITrainableNetwork.MinBatchSize => MinBatchSize;");
         }
-        w.Line("/// <summary>The last layer's raw values (logits for cross-entropy) from the most recent batched forward pass.</summary>");
+        w.Line(layout.Heads is null
+            ? "/// <summary>The last layer's raw values (logits for cross-entropy) from the most recent batched forward pass.</summary>"
+            : "/// <summary>The heads' combined raw values (logits of their mean probability, for cross-entropy) from the last batched pass.</summary>");
         w.Line($"public {Names.ReadOnlySpan} BatchOutputs => {layout.LastOutputs("_lastBatch")};");
+        if (layout.Heads is HeadsOp heads) EmitHeadOutputs(w, layout, heads);
         w.Line("/// <summary>Name, offset and shape of every parameter tensor.</summary>");
         w.Line("public global::System.ReadOnlySpan<global::StaticNets.ParameterTensor> ParameterTensors => s_parameterTensors;");
         w.Line("/// <summary>Name, offset and shape of every state tensor.</summary>");
@@ -200,5 +203,24 @@ internal static class ParameterEmitter
         w.Close();
         w.Line("global::StaticNets.ITrainableNetwork global::StaticNets.ITrainableNetwork.CreateReplica(int stream) => CreateReplica(stream);");
         w.Line();
+    }
+    /// <summary>A multi-head network's HeadCount and each head's own outputs, to compare the heads with their mean.</summary>
+    private static void EmitHeadOutputs(CodeWriter w, NetworkLayout layout, HeadsOp heads)
+    {
+        string count = heads.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        w.Line("/// <summary>The heads of this multi-head network ([Heads]).</summary>");
+        w.Line($"public const int HeadCount = {count};");
+        w.Line("int global::StaticNets.IMultiHeadNetwork.HeadCount => HeadCount;");
+        w.Line("/// <summary>");
+        w.Line("/// Head <paramref name=\"head\"/>'s own raw values (logits for cross-entropy), from 0, of the most recent batched forward");
+        w.Line("/// pass (PredictBatch, ComputeGradients, ComputeLoss): batch × OutputSize, valid until the next call on the network.");
+        w.Line("/// Its argmax is the head's class; <see cref=\"BatchOutputs\"/> holds their combination.");
+        w.Line("/// </summary>");
+        w.Line($"public {Names.ReadOnlySpan} HeadOutputs(int head) => head switch");
+        w.Line("{");
+        for (int k = 0; k < heads.Count; k++)
+            w.Line($"    {k.ToString(System.Globalization.CultureInfo.InvariantCulture)} => {Names.AsSpan}(_{layout.Op(heads.Sources.Items[k]).Name}Out, 0, _lastBatch * OutputSize),");
+        w.Line($"    _ => throw new global::System.ArgumentOutOfRangeException(nameof(head), head, \"The network has {count} heads, numbered from 0.\"),");
+        w.Line("};");
     }
 }
