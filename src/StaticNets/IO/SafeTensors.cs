@@ -35,49 +35,12 @@ public static class SafeTensors
         if (tensors.GroupBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } clash)
             throw new ArgumentException($"The name map gives '{clash.Key}' to {string.Join(" and ", clash.Select(t => t.Tensor.Name))}; each tensor needs a name of its own.", nameof(names));
 
-        using var header = new MemoryStream();
-        using (var json = new Utf8JsonWriter(header))
+        var metadata = new Dictionary<string, string> { ["format"] = "pt", ["architecture"] = network.Architecture };
+        SafeTensorsWriter.Write(path, metadata, tensors.Select(x =>
         {
-            json.WriteStartObject();
-            json.WritePropertyName("__metadata__");
-            json.WriteStartObject();
-            json.WriteString("format", "pt");
-            json.WriteString("architecture", network.Architecture);
-            json.WriteEndObject();
-            long offset = 0;
-            foreach (var (t, _, name) in tensors)
-            {
-                json.WritePropertyName(name);
-                json.WriteStartObject();
-                json.WriteString("dtype", "F32");
-                json.WritePropertyName("shape");
-                json.WriteStartArray();
-                for (int d = 0; d < t.Shape.Rank; d++) json.WriteNumberValue(t.Shape[d]);
-                json.WriteEndArray();
-                json.WritePropertyName("data_offsets");
-                json.WriteStartArray();
-                json.WriteNumberValue(offset);
-                json.WriteNumberValue(offset += 4L * t.Length);
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-            json.WriteEndObject();
-        }
-        // The data starts 8-byte aligned: pad the header with spaces, as the format allows.
-        int headerLength = (int)((header.Length + 7) / 8 * 8);
-        long dataLength = tensors.Sum(x => 4L * x.Tensor.Length);
-        var bytes = new byte[8 + headerLength + dataLength];
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)headerLength);
-        header.ToArray().CopyTo(bytes, 8);
-        bytes.AsSpan(8 + (int)header.Length, headerLength - (int)header.Length).Fill((byte)' ');
-        int at = 8 + headerLength;
-        foreach (var (t, isState, _) in tensors)
-        {
-            ReadOnlySpan<float> block = isState ? network.State : network.Parameters;
-            WeightsFile.WriteFloats(block.Slice(t.Offset, t.Length), bytes.AsSpan(at, 4 * t.Length));
-            at += 4 * t.Length;
-        }
-        AtomicFile.Write(path, bytes);
+            ReadOnlySpan<float> block = x.State ? network.State : network.Parameters;
+            return new SafeTensor(x.Name, "F32", x.Tensor.Shape.ToArray(), SafeTensorsWriter.Floats(block.Slice(x.Tensor.Offset, x.Tensor.Length)));
+        }).ToList());
     }
 
     /// <summary>

@@ -22,8 +22,12 @@ internal sealed class SafeTensorsHeader
     private readonly List<Entry> _entries = [];
     private readonly List<ulong> _shapes = [];
     private readonly Dictionary<string, int> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _metadata = new(StringComparer.Ordinal);
 
     private SafeTensorsHeader() { }
+
+    /// <summary>The "__metadata__" strings (empty when the file has none).</summary>
+    public IReadOnlyDictionary<string, string> Metadata => _metadata;
 
     /// <summary>Tensor entries in the order of the file's data.</summary>
     public IReadOnlyList<Entry> Entries => _entries;
@@ -73,7 +77,7 @@ internal sealed class SafeTensorsHeader
                     if (metadata) throw Invalid(source, "names '__metadata__' twice in its header");
                     metadata = true;
                     reader.Read();
-                    ReadMetadata(ref reader, source);
+                    ReadMetadata(ref reader, source, header._metadata);
                     continue;
                 }
                 string name = reader.GetString()!;
@@ -97,18 +101,18 @@ internal sealed class SafeTensorsHeader
         return header;
     }
 
-    private static void ReadMetadata(ref Utf8JsonReader reader, string source)
+    private static void ReadMetadata(ref Utf8JsonReader reader, string source, Dictionary<string, string> metadata)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
             throw Invalid(source, "has a '__metadata__' that is not an object of strings");
-        var keys = new HashSet<string>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             string key = reader.GetString()!;
-            if (!keys.Add(key))
+            if (metadata.ContainsKey(key))
                 throw Invalid(source, $"names '{Shorten(key)}' twice in its '__metadata__'");
             if (!reader.Read() || reader.TokenType != JsonTokenType.String)
                 throw Invalid(source, $"has '__metadata__' entry '{Shorten(key)}' that is not a string");
+            metadata[key] = reader.GetString()!;
         }
     }
 
