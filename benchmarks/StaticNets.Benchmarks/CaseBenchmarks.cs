@@ -73,13 +73,24 @@ public class MlpInference
         _torch = TorchModels.Mlp(dropout: false);
         _torch.eval();
         _tx = TorchModels.Input(_x, Batch, 784);
+        var calibration = Inputs.Normal(784, 256);
+        _int8 = QuantizedNetwork.Quantize(_net, calibration, 256);
     }
+
+    private QuantizedNetwork _int8 = null!;
 
     [Benchmark(Baseline = true, Description = "StaticNets")]
     public void StaticNets()
     {
         if (Batch == 1) _net.Predict(_x, _y);
         else _net.PredictBatch(_x, _y, Batch);
+    }
+
+    [Benchmark(Description = "StaticNets int8")]
+    public void StaticNetsInt8()
+    {
+        if (Batch == 1) _int8.Predict(_x, _y);
+        else _int8.PredictBatch(_x, _y, Batch);
     }
 
     [Benchmark(Description = "TorchSharp")]

@@ -11,6 +11,7 @@ const string Usage = """
     usage: EmbeddedInference [options]
       --model DIR     folder with the weights and standardizer.json          default ./fashion-mnist-output
       --network NAME  mlp (fashion-mnist.snw) or cnn (fashion-mnist-cnn.snw)  default mlp
+      --int8          the MLP quantized to int8 (fashion-mnist.int8.safetensors) instead of float32
       --data DIR      folder with the Fashion-MNIST files (else found as the FashionMnist sample finds them)
       --images N      how many test images to classify, from the first          default 10000 (all)
       --help          this text
@@ -19,6 +20,7 @@ const string Usage = """
 string modelFolder = "fashion-mnist-output";
 string? dataFolder = null;
 Model network = Model.Mlp;
+bool int8 = false;
 int count = 10_000;
 for (int i = 0; i < args.Length; i++)
 {
@@ -33,6 +35,7 @@ for (int i = 0; i < args.Length; i++)
         case "--data" when value is not null: dataFolder = value; i++; break;
         case "--images" when int.TryParse(value, out int n) && n is >= 1 and <= 10_000: count = n; i++; break;
         case "--network" when value is "mlp" or "cnn": network = value == "cnn" ? Model.Cnn : Model.Mlp; i++; break;
+        case "--int8": int8 = true; break;
         case "--model" or "--data" or "--images" or "--network":
             string needs = option switch { "--images" => "a whole number from 1 to 10000", "--network" => "mlp or cnn", _ => "a folder" };
             Console.Error.WriteLine($"error: {option} needs {needs}.\n\n{Usage}");
@@ -43,7 +46,12 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-string weights = Path.Combine(modelFolder, Models.WeightsFileName(network)), standardization = Path.Combine(modelFolder, "standardizer.json");
+if (int8 && network != Model.Mlp)
+{
+    Console.Error.WriteLine("error: --int8 runs the quantized MLP; the CNN is not quantized.");
+    return 2;
+}
+string weights = Path.Combine(modelFolder, int8 ? Models.Int8FileName : Models.WeightsFileName(network)), standardization = Path.Combine(modelFolder, "standardizer.json");
 if (!File.Exists(weights) || !File.Exists(standardization))
 {
     Console.Error.WriteLine($"No trained {(network == Model.Cnn ? "CNN" : "MLP")} in '{Path.GetFullPath(modelFolder)}'. Train one first:\n" +
@@ -68,9 +76,16 @@ if (folder is null)
 
 try
 {
-    return network == Model.Cnn
-        ? Run(new FashionCnn(maxBatchSize: 1), weights, standardization, folder, count)
-        : Run(new FashionMlp(maxBatchSize: 1), weights, standardization, folder, count);
+    if (int8) return Run(new Int8(QuantizedNetwork.Load(weights)), standardization, folder, count);
+    if (network == Model.Cnn)
+    {
+        var cnn = new FashionCnn(maxBatchSize: 1);
+        WeightsFile.Load(cnn, weights);
+        return Run(new Float<FashionCnn>(cnn), standardization, folder, count);
+    }
+    var mlp = new FashionMlp(maxBatchSize: 1);
+    WeightsFile.Load(mlp, weights);
+    return Run(new Float<FashionMlp>(mlp), standardization, folder, count);
 }
 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
 {
@@ -78,10 +93,9 @@ catch (Exception e) when (e is IOException or InvalidDataException or Unauthoriz
     return 1;
 }
 
-// Generic over the network type, so Predict is a direct call the JIT (or NativeAOT) can inline into the loop.
-static int Run<TNetwork>(TNetwork net, string weights, string standardization, string folder, int count) where TNetwork : INetwork
+// Generic over the classifier type, so Predict is a direct call the JIT (or NativeAOT) can inline into the loop.
+static int Run<TClassifier>(TClassifier net, string standardization, string folder, int count) where TClassifier : struct, IClassifier
 {
-    WeightsFile.Load(net, weights);
     Standardizer standardizer = Standardizer.Load(standardization);
     Dataset test = Idx.LoadClassification(DataLocator.PathOf(folder, "t10k-images-idx3-ubyte"), DataLocator.PathOf(folder, "t10k-labels-idx1-ubyte"));
     count = Math.Min(count, test.Count);
@@ -113,10 +127,32 @@ static int Run<TNetwork>(TNetwork net, string weights, string standardization, s
     return 0;
 
     // What an app does per image: standardize as in training, predict, take the likeliest class.
-    static int Classify(TNetwork net, Standardizer standardizer, ReadOnlySpan<float> image, Span<float> pixels, Span<float> probabilities)
+    static int Classify(TClassifier net, Standardizer standardizer, ReadOnlySpan<float> image, Span<float> pixels, Span<float> probabilities)
     {
         standardizer.Transform(image, pixels);
         net.Predict(pixels, probabilities);
         return System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities);
     }
+}
+
+/// <summary>What the loop needs of a model: sizes and one-sample Predict.</summary>
+internal interface IClassifier
+{
+    int InputSize { get; }
+    int OutputSize { get; }
+    void Predict(ReadOnlySpan<float> input, Span<float> output);
+}
+
+internal readonly struct Float<TNetwork>(TNetwork network) : IClassifier where TNetwork : INetwork
+{
+    public int InputSize => network.InputSize;
+    public int OutputSize => network.OutputSize;
+    public void Predict(ReadOnlySpan<float> input, Span<float> output) => network.Predict(input, output);
+}
+
+internal readonly struct Int8(QuantizedNetwork network) : IClassifier
+{
+    public int InputSize => network.InputSize;
+    public int OutputSize => network.OutputSize;
+    public void Predict(ReadOnlySpan<float> input, Span<float> output) => network.Predict(input, output);
 }

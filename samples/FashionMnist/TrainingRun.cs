@@ -81,6 +81,16 @@ public static class TrainingRun
             var copies = new ImageAugmentation(1, 28, 28) { HorizontalFlip = true };
             log.WriteLine($"test accuracy with test-time augmentation (the mean over the image and 3 copies flipped at random) {EvaluateAugmented(net, test, copies, 4, options.Threads):F4}");
         }
+        QuantizedNetwork? int8 = null;
+        if (options.Model == Model.Mlp)
+        {
+            // Post-training int8 quantization, calibrated on training images (never on the test set).
+            int calibration = Math.Min(1000, train.Count);
+            int8 = QuantizedNetwork.Quantize(net, train.Features.AsSpan(0, calibration * train.FeatureCount), calibration);
+            QuantizationComparison comparison = int8.Compare(net, test);
+            log.WriteLine($"int8 (post-training quantization, calibrated on {calibration} training images): test accuracy {comparison.Int8Accuracy:F4} " +
+                $"({comparison.AccuracyChangePoints:+0.00;-0.00} points against float32); the same class for {comparison.Agreement:P2} of the test images");
+        }
         if (net is IMultiHeadNetwork heads)
         {
             double[] headAccuracies = HeadAccuracies(heads, test);
@@ -111,11 +121,12 @@ public static class TrainingRun
         Directory.CreateDirectory(options.OutputFolder);
         string weightsName = Models.WeightsFileName(options.Model);
         WeightsFile.Save(net, Path.Combine(options.OutputFolder, weightsName));
+        int8?.Save(Path.Combine(options.OutputFolder, Models.Int8FileName));
         standardizer.Save(Path.Combine(options.OutputFolder, "standardizer.json"));
         history.SaveCsv(Path.Combine(options.OutputFolder, "history.csv"));
         Curves.Save(history, Path.Combine(options.OutputFolder, "curves.png"));
         log.WriteLine();
-        log.WriteLine($"saved {weightsName}, standardizer.json, history.csv and curves.png in {Path.GetFullPath(options.OutputFolder)}");
+        log.WriteLine($"saved {weightsName}{(int8 is null ? "" : ", " + Models.Int8FileName)}, standardizer.json, history.csv and curves.png in {Path.GetFullPath(options.OutputFolder)}");
         return accuracy;
     }
 

@@ -16,7 +16,11 @@ public class FashionMnistTests(ITestOutputHelper output)
         double accuracy = TrainingRun.Run(new Options(null, Epochs: 2, BatchSize: 128, Seed: 1, Threads: 2, outputFolder, false), folder!, log);
         output.WriteLine(log.ToString());
         Assert.True(accuracy > 0.80, $"test accuracy {accuracy:F4} after 2 epochs");
-        foreach (string file in new[] { "fashion-mnist.snw", "standardizer.json", "history.csv", "curves.png" })
+        // The int8 MLP within 0.3 points of float32 (issue 16's target).
+        var int8 = System.Text.RegularExpressions.Regex.Match(log.ToString(), @"int8 \(post-training quantization, calibrated on 1000 training images\): test accuracy (0\.\d{4}) \(([+-]\d+\.\d\d) points against float32\)");
+        Assert.True(int8.Success, "no int8 accuracy line");
+        Assert.True(Math.Abs(double.Parse(int8.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)) <= 0.3, int8.Value);
+        foreach (string file in new[] { "fashion-mnist.snw", Models.Int8FileName, "standardizer.json", "history.csv", "curves.png" })
             Assert.True(File.Exists(Path.Combine(outputFolder, file)), file + " was not written");
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(outputFolder, "curves.png"))[..4]);
         Directory.Delete(outputFolder, true);

@@ -143,14 +143,19 @@ internal static class Int8Kernels
     private static void Row1Blocks4_512(ref byte x, ref sbyte w, int quads, ref int sums)
     {
         Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default;
-        int stride = quads * 64;
+        nuint stride = (nuint)quads * 64;
+        // The weights and the input advance by reference: no index arithmetic between the loads.
+        ref sbyte wq = ref w;
+        ref byte xq = ref x;
         for (int q = 0; q < quads; q++)
         {
-            Vector512<byte> xq = Broadcast512(ref x, q);
-            a0 = Madd512(a0, xq, Weights512(ref w, q * 64));
-            a1 = Madd512(a1, xq, Weights512(ref w, stride + q * 64));
-            a2 = Madd512(a2, xq, Weights512(ref w, 2 * stride + q * 64));
-            a3 = Madd512(a3, xq, Weights512(ref w, 3 * stride + q * 64));
+            Vector512<byte> b = Vector512.Create(Unsafe.ReadUnaligned<int>(ref xq)).AsByte();
+            a0 = Madd512(a0, b, Vector512.LoadUnsafe(ref wq));
+            a1 = Madd512(a1, b, Vector512.LoadUnsafe(ref wq, stride));
+            a2 = Madd512(a2, b, Vector512.LoadUnsafe(ref wq, 2 * stride));
+            a3 = Madd512(a3, b, Vector512.LoadUnsafe(ref wq, 3 * stride));
+            wq = ref Unsafe.Add(ref wq, 64);
+            xq = ref Unsafe.Add(ref xq, Quad);
         }
         a0.StoreUnsafe(ref sums);
         a1.StoreUnsafe(ref sums, Block);
@@ -161,16 +166,22 @@ internal static class Int8Kernels
     private static void Rows4Blocks2_512(ref byte x, int xStride, ref sbyte w, int quads, ref int sums, int sumStride)
     {
         Vector512<int> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
-        int stride = quads * 64;
-        ref byte x1 = ref Unsafe.Add(ref x, xStride), x2 = ref Unsafe.Add(ref x, 2 * xStride), x3 = ref Unsafe.Add(ref x, 3 * xStride);
+        nuint stride = (nuint)quads * 64, rs = (nuint)xStride;
+        ref sbyte wq = ref w;
+        ref byte xq = ref x;
         for (int q = 0; q < quads; q++)
         {
-            Vector512<sbyte> w0 = Weights512(ref w, q * 64), w1 = Weights512(ref w, stride + q * 64);
-            Vector512<byte> b0 = Broadcast512(ref x, q), b1 = Broadcast512(ref x1, q), b2 = Broadcast512(ref x2, q), b3 = Broadcast512(ref x3, q);
+            Vector512<sbyte> w0 = Vector512.LoadUnsafe(ref wq), w1 = Vector512.LoadUnsafe(ref wq, stride);
+            Vector512<byte> b0 = Vector512.Create(Unsafe.ReadUnaligned<int>(ref xq)).AsByte();
+            Vector512<byte> b1 = Vector512.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref xq, rs))).AsByte();
+            Vector512<byte> b2 = Vector512.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref xq, 2 * rs))).AsByte();
+            Vector512<byte> b3 = Vector512.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref xq, 3 * rs))).AsByte();
             a00 = Madd512(a00, b0, w0); a01 = Madd512(a01, b0, w1);
             a10 = Madd512(a10, b1, w0); a11 = Madd512(a11, b1, w1);
             a20 = Madd512(a20, b2, w0); a21 = Madd512(a21, b2, w1);
             a30 = Madd512(a30, b3, w0); a31 = Madd512(a31, b3, w1);
+            wq = ref Unsafe.Add(ref wq, 64);
+            xq = ref Unsafe.Add(ref xq, Quad);
         }
         a00.StoreUnsafe(ref sums); a01.StoreUnsafe(ref sums, Block);
         a10.StoreUnsafe(ref sums, (nuint)sumStride); a11.StoreUnsafe(ref sums, (nuint)(sumStride + Block));
