@@ -82,6 +82,8 @@ public class QuantizationTests
         var rng = new Random(3);
         // Ties (k + 0.5 steps) round to even; values beyond the range clamp.
         float[] x = Enumerable.Range(0, 203).Select(i => i % 5 == 0 ? (rng.Next(-80, 200) + 0.5f) * 0.25f : (float)(rng.NextDouble() * 80 - 20)).ToArray();
+        // Far outside the range, and just around where the vectors limit before rounding (±256 steps).
+        x[7] = 1e30f; x[8] = -1e30f; x[9] = 63.875f; x[10] = -64.125f; x[11] = 64.125f; x[12] = -63.875f; x[13] = 3e6f;
         const float inverse = 4f;
         const int zero = 11;
         var expected = x.Select(v => (byte)Math.Clamp(MathF.Round(v * inverse) + zero, 0f, 127f)).ToArray();

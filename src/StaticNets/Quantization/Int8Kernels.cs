@@ -278,22 +278,53 @@ internal static class Int8Kernels
         ref sbyte w0 = ref MemoryMarshal.GetReference(packed);
         ref int s0 = ref MemoryMarshal.GetReference(sums);
         for (int r = 0; r < rows; r++)
-            for (int b = 0; b < blocks; b++)
-            {
-                ref byte xr = ref Unsafe.Add(ref x0, r * xStride);
-                ref sbyte wb = ref Unsafe.Add(ref w0, b * quads * 64);
-                Vector128<int> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (int q = 0; q < quads; q++)
-                {
-                    Vector128<byte> xq = Vector128.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref xr, q * Quad))).AsByte();
-                    a0 = Madd128(a0, xq, Vector128.LoadUnsafe(ref wb, (nuint)(q * 64)));
-                    a1 = Madd128(a1, xq, Vector128.LoadUnsafe(ref wb, (nuint)(q * 64 + 16)));
-                    a2 = Madd128(a2, xq, Vector128.LoadUnsafe(ref wb, (nuint)(q * 64 + 32)));
-                    a3 = Madd128(a3, xq, Vector128.LoadUnsafe(ref wb, (nuint)(q * 64 + 48)));
-                }
-                ref int s = ref Unsafe.Add(ref s0, r * sumStride + b * Block);
-                a0.StoreUnsafe(ref s); a1.StoreUnsafe(ref s, 4); a2.StoreUnsafe(ref s, 8); a3.StoreUnsafe(ref s, 12);
-            }
+        {
+            int b = 0;
+            for (; b + 2 <= blocks; b += 2) Row1Blocks2_128(ref Unsafe.Add(ref x0, r * xStride), ref Unsafe.Add(ref w0, b * quads * 64), quads, ref Unsafe.Add(ref s0, r * sumStride + b * Block));
+            for (; b < blocks; b++) Row1Block1_128(ref Unsafe.Add(ref x0, r * xStride), ref Unsafe.Add(ref w0, b * quads * 64), quads, ref Unsafe.Add(ref s0, r * sumStride + b * Block));
+        }
+    }
+
+    private static void Row1Block1_128(ref byte x, ref sbyte w, int quads, ref int sums)
+    {
+        Vector128<int> a0 = default, a1 = default, a2 = default, a3 = default;
+        ref sbyte wq = ref w;
+        ref byte xq = ref x;
+        for (int q = 0; q < quads; q++)
+        {
+            Vector128<byte> b = Vector128.Create(Unsafe.ReadUnaligned<int>(ref xq)).AsByte();
+            a0 = Madd128(a0, b, Vector128.LoadUnsafe(ref wq));
+            a1 = Madd128(a1, b, Vector128.LoadUnsafe(ref wq, 16));
+            a2 = Madd128(a2, b, Vector128.LoadUnsafe(ref wq, 32));
+            a3 = Madd128(a3, b, Vector128.LoadUnsafe(ref wq, 48));
+            wq = ref Unsafe.Add(ref wq, 64);
+            xq = ref Unsafe.Add(ref xq, Quad);
+        }
+        a0.StoreUnsafe(ref sums); a1.StoreUnsafe(ref sums, 4); a2.StoreUnsafe(ref sums, 8); a3.StoreUnsafe(ref sums, 12);
+    }
+
+    private static void Row1Blocks2_128(ref byte x, ref sbyte w, int quads, ref int sums)
+    {
+        Vector128<int> a0 = default, a1 = default, a2 = default, a3 = default, c0 = default, c1 = default, c2 = default, c3 = default;
+        nuint stride = (nuint)quads * 64;
+        ref sbyte wq = ref w;
+        ref byte xq = ref x;
+        for (int q = 0; q < quads; q++)
+        {
+            Vector128<byte> b = Vector128.Create(Unsafe.ReadUnaligned<int>(ref xq)).AsByte();
+            a0 = Madd128(a0, b, Vector128.LoadUnsafe(ref wq));
+            a1 = Madd128(a1, b, Vector128.LoadUnsafe(ref wq, 16));
+            a2 = Madd128(a2, b, Vector128.LoadUnsafe(ref wq, 32));
+            a3 = Madd128(a3, b, Vector128.LoadUnsafe(ref wq, 48));
+            c0 = Madd128(c0, b, Vector128.LoadUnsafe(ref wq, stride));
+            c1 = Madd128(c1, b, Vector128.LoadUnsafe(ref wq, stride + 16));
+            c2 = Madd128(c2, b, Vector128.LoadUnsafe(ref wq, stride + 32));
+            c3 = Madd128(c3, b, Vector128.LoadUnsafe(ref wq, stride + 48));
+            wq = ref Unsafe.Add(ref wq, 64);
+            xq = ref Unsafe.Add(ref xq, Quad);
+        }
+        a0.StoreUnsafe(ref sums); a1.StoreUnsafe(ref sums, 4); a2.StoreUnsafe(ref sums, 8); a3.StoreUnsafe(ref sums, 12);
+        c0.StoreUnsafe(ref sums, 16); c1.StoreUnsafe(ref sums, 20); c2.StoreUnsafe(ref sums, 24); c3.StoreUnsafe(ref sums, 28);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

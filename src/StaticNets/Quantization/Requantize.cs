@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace StaticNets.Quantization;
 
@@ -21,6 +22,13 @@ internal static class Requantize
         else if (Vector128.IsHardwareAccelerated) i = QuantizeLanes<Lanes128>(x, inverseScale, zeroPoint, q);
         for (; i < x.Length; i++) q[i] = QuantizeOne(x[i], inverseScale, zeroPoint);
     }
+
+    /// <summary>
+    /// 128-bit vectors round half to even by adding and subtracting 1.5·2²³ (exact for magnitudes up to 2²²) after
+    /// limiting to ±256, beyond which every zero point clamps the same way: the same as MathF.Round, where an
+    /// x86-64-v2 NativeAOT build would otherwise emulate Vector128.Round value by value.
+    /// </summary>
+    internal const float RoundingShift = 12582912f, RoundingLimit = 256f;
 
     /// <summary>The scalar definition every width follows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -104,7 +112,7 @@ internal interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
     static abstract TSelf Add(TSelf a, TSelf b);
     /// <summary>v &gt; 0 ? v : otherwise, per lane.</summary>
     static abstract TSelf PositiveOr(TSelf v, TSelf otherwise);
-    /// <summary>clamp(round-half-even(v) + zeroPoint, 0, 127).</summary>
+    /// <summary>clamp(round-half-even(v) + zeroPoint, 0, 127), as <see cref="Requantize.QuantizeOne"/>.</summary>
     static abstract TSelf ClampRound(TSelf v, TSelf zeroPoint);
     /// <summary>Lanes holding whole numbers 0–127, stored as bytes.</summary>
     static abstract void StoreBytes(TSelf v, ref byte destination, nuint index);
@@ -163,12 +171,28 @@ internal readonly struct Lanes128(Vector128<float> v) : ILanes<Lanes128>
     public static Lanes128 Multiply(Lanes128 a, Lanes128 b) => new(a._v * b._v);
     public static Lanes128 Add(Lanes128 a, Lanes128 b) => new(a._v + b._v);
     public static Lanes128 PositiveOr(Lanes128 v, Lanes128 otherwise) => new(Vector128.ConditionalSelect(Vector128.GreaterThan(v._v, Vector128<float>.Zero), v._v, otherwise._v));
-    public static Lanes128 ClampRound(Lanes128 v, Lanes128 zeroPoint) =>
-        new(Vector128.Min(Vector128.Max(Vector128.Round(v._v) + zeroPoint._v, Vector128<float>.Zero), Vector128.Create((float)Int8Kernels.MaxActivation)));
+    public static Lanes128 ClampRound(Lanes128 v, Lanes128 zeroPoint)
+    {
+        Vector128<float> limited = Vector128.MinNative(Vector128.MaxNative(v._v, Vector128.Create(-Requantize.RoundingLimit)), Vector128.Create(Requantize.RoundingLimit));
+        Vector128<float> rounded = limited + Vector128.Create(Requantize.RoundingShift) - Vector128.Create(Requantize.RoundingShift);
+        return new(Vector128.MinNative(Vector128.MaxNative(rounded + zeroPoint._v, Vector128<float>.Zero), Vector128.Create((float)Int8Kernels.MaxActivation)));
+    }
     public static void StoreBytes(Lanes128 v, ref byte destination, nuint index)
     {
-        Vector128<int> ints = Vector128.ConvertToInt32(v._v);
-        Vector128<short> shorts = Vector128.Narrow(ints, ints);
-        Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, index), Vector128.Narrow(shorts, shorts).AsUInt32().ToScalar());
+        Vector128<byte> bytes;
+        if (Sse2.IsSupported)
+        {
+            // Whole numbers 0–127: truncation and the saturating packs change nothing, in SSE2 alone.
+            Vector128<int> ints = Sse2.ConvertToVector128Int32WithTruncation(v._v);
+            Vector128<short> shorts = Sse2.PackSignedSaturate(ints, ints);
+            bytes = Sse2.PackUnsignedSaturate(shorts, shorts);
+        }
+        else
+        {
+            Vector128<int> ints = Vector128.ConvertToInt32(v._v);
+            Vector128<short> shorts = Vector128.Narrow(ints, ints);
+            bytes = Vector128.Narrow(shorts, shorts).AsByte();
+        }
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, index), bytes.AsUInt32().ToScalar());
     }
 }
