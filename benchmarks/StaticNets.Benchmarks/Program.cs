@@ -6,6 +6,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using StaticNets.Benchmarks.Peers;
 
 // dotnet run -c Release --project benchmarks/StaticNets.Benchmarks -- [--quick] [BenchmarkDotNet options]
+// --phases prints where an MLP epoch's time goes on 1 and 2 threads (no BenchmarkDotNet run).
 // --quick uses BenchmarkDotNet's ShortRun job (a few minutes for the whole suite). Benchmarks run in this
 // process, whose output folder holds the TorchSharp native library patched for this Debian (see LibTorchSharpFix).
 // Median and Min stand beside the Mean: this 2-core VM has outlier iterations that move the Mean between runs.
@@ -17,6 +18,11 @@ catch (InvalidOperationException e)
 {
     Console.Error.WriteLine("error: " + e.Message);
     return 1;
+}
+if (args.Contains("--phases"))
+{
+    StaticNets.Benchmarks.PhaseReport.Run(Console.Out);
+    return 0;
 }
 bool quick = args.Contains("--quick");
 string[] rest = args.Where(a => a != "--quick").ToArray();

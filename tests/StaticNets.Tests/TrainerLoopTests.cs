@@ -366,3 +366,38 @@ public partial class SpiralThreeLayerNet;
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(784)] [Dense(256)] [BatchNorm] [ReLU] [Dropout(0.2f)] [Dense(128)] [BatchNorm] [ReLU] [Dense(10)]
 public partial class MnistBatchNormMlp;
+
+public class TrainingPhasesTests
+{
+    [Fact]
+    public void Phases_are_timed_per_thread_and_change_nothing()
+    {
+        Dataset data = SyntheticData.Spirals(classes: 3, pointsPerClass: 100, seed: 4);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var plain = new SpiralProbe2Net(seed: 1);
+            new Trainer<SpiralProbe2Net>(plain, new Adam(0.01f), batchSize: 30, seed: 2) { Threads = threads }.Fit(data, epochs: 2);
+            var timed = new SpiralProbe2Net(seed: 1);
+            var phases = new TrainingPhases();
+            new Trainer<SpiralProbe2Net>(timed, new Adam(0.01f), batchSize: 30, seed: 2) { Threads = threads, Phases = phases }.Fit(data, epochs: 2);
+            Assert.Equal(plain.Parameters.ToArray(), timed.Parameters.ToArray());
+
+            Assert.Equal(2 * 10, phases.Steps);
+            Assert.Equal(threads, phases.Threads);
+            Assert.True(phases.WallSeconds(TrainingPhase.Gradients) > 0);
+            Assert.True(phases.WallSeconds(TrainingPhase.Update) > 0);
+            Assert.True(phases.WallSeconds(TrainingPhase.Serial) > 0);
+            Assert.Equal(threads > 1, phases.WallSeconds(TrainingPhase.Reduce) > 0);
+            for (int t = 0; t < threads; t++)
+                Assert.True(phases.BusySeconds(TrainingPhase.Gradients, t) > 0, $"thread {t}");
+            // A thread is never busier in a phase than the phase lasted.
+            foreach (TrainingPhase phase in Enum.GetValues<TrainingPhase>())
+                for (int t = 0; t < threads; t++)
+                    Assert.True(phases.BusySeconds(phase, t) <= phases.WallSeconds(phase) + 1e-9, $"{phase}, thread {t}");
+            Assert.Contains($"thread {threads - 1} busy", phases.ToString());
+            phases.Reset();
+            Assert.Equal(0, phases.Steps);
+            Assert.Equal(0, phases.TotalSeconds);
+        }
+    }
+}

@@ -39,6 +39,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private int[] _gatherOrder = [];
     private int _gatherFirst;
     private WorkerPool? _pool;
+    private readonly Action _runPool, _computeAlone; // made once: a step allocates nothing
     private readonly int _seed;
     private int _epoch;
     private Phase _phase;
@@ -54,6 +55,8 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     /// <param name="seed">Fixes the shuffling order.</param>
     public Trainer(TNetwork network, IOptimizer optimizer, int batchSize = 32, int seed = 0)
     {
+        _runPool = () => _pool!.Run();
+        _computeAlone = () => ComputePart(0);
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(optimizer);
         if (batchSize < network.MinBatchSize || batchSize > network.MaxBatchSize)
@@ -119,6 +122,12 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     }
 
     /// <summary>
+    /// Times the phases of every step of <see cref="Fit"/> thread by thread (null, the default: not timed), to see where
+    /// a thread waits; see <see cref="TrainingPhases"/>.
+    /// </summary>
+    public TrainingPhases? Phases { get; init; }
+
+    /// <summary>
     /// Per-layer statistics every few steps (activations, dead and saturated units, gradient norms, update-to-weight
     /// ratios), reported on each epoch's <see cref="EpochResult.Diagnostics"/>; null (the default) for none, at no cost.
     /// </summary>
@@ -179,6 +188,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
                     if (n < Network.MinBatchSize)
                         break;
                     (_gatherFrom, _gatherOrder, _gatherFirst) = (train, order, first);
+                    long stepStart = Phases is null ? 0 : Stopwatch.GetTimestamp(), timedBefore = Phases?.ParallelTicks ?? 0;
                     KeepState();
                     float loss = Step(ComputeGradients(pool, n), epoch, first / BatchSize + 1, Diagnostics?.Samples(steps + 1) == true);
                     lossSum += (double)loss * n;
@@ -192,6 +202,14 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
                             _batchLabels.AsSpan(Math.Min(from, _batchLabels.Length)), _batchTargets.AsSpan(Math.Min(from * Network.OutputSize, _batchTargets.Count)));
                         correct += c;
                         judged += j;
+                    }
+                    if (Phases is not null)
+                    {
+                        // The rest of the step's wall time is the calling thread's own work.
+                        long serial = Stopwatch.GetTimestamp() - stepStart - (Phases.ParallelTicks - timedBefore);
+                        Phases.AddWall(TrainingPhase.Serial, serial);
+                        Phases.AddBusy(TrainingPhase.Serial, 0, serial);
+                        Phases.EndStep(_parts);
                     }
                     long now = Stopwatch.GetTimestamp();
                     if (progress is not null && now - lastReport >= ReportInterval)
@@ -247,7 +265,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         for (int part = 0; part <= _parts; part++) _partStart[part] = Boundary(n, part);
         if (_parts == 1)
         {
-            ComputePart(0);
+            Timed(TrainingPhase.Gradients, _computeAlone, alone: true);
             return _partLoss[0];
         }
         // Replicas start from the network's state (small, copied here) and read its parameters. The write scopes here end
@@ -255,9 +273,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         using (Network.BeginWrite())
             for (int part = 1; part < _parts; part++) Network.State.CopyTo(_replicas[part].State);
         _phase = Phase.Compute;
-        pool!.Run();
+        Timed(TrainingPhase.Gradients, _runPool);
         _phase = Phase.Reduce;
-        pool.Run();
+        Timed(TrainingPhase.Reduce, _runPool);
         double loss = 0;
         for (int part = 0; part < _parts; part++)
             loss += (double)_partLoss[part] * PartWeight(part, n);
@@ -275,12 +293,30 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private void Work(int part)
     {
         if (part >= _parts) return;
+        long start = Phases is null ? 0 : Stopwatch.GetTimestamp();
         switch (_phase)
         {
             case Phase.Compute: ComputePart(part); break;
             case Phase.Reduce: ReducePart(part); break;
             default: UpdatePart(part); break;
         }
+        Phases?.AddBusy(_phase switch { Phase.Compute => TrainingPhase.Gradients, Phase.Reduce => TrainingPhase.Reduce, _ => TrainingPhase.Update },
+            part, Stopwatch.GetTimestamp() - start);
+    }
+
+    // Runs `run` (the pool, or the work on this thread alone) and adds its wall time to `phase`.
+    private void Timed(TrainingPhase phase, Action run, bool alone = false)
+    {
+        if (Phases is null)
+        {
+            run();
+            return;
+        }
+        long start = Stopwatch.GetTimestamp();
+        run();
+        long ticks = Stopwatch.GetTimestamp() - start;
+        Phases.AddWall(phase, ticks);
+        if (alone) Phases.AddBusy(phase, 0, ticks);
     }
 
     // Where part `part` of `length` items split into _parts near-equal runs begins (the batch's rows, the parameters).
@@ -430,11 +466,19 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             {
                 // Elementwise optimizers update ranges of the parameters in parallel, with the same result.
                 _phase = Phase.Update;
-                _pool!.Run();
+                Timed(TrainingPhase.Update, _runPool);
                 finite = !_rangeFinite.AsSpan(0, _parts).Contains(false);
             }
-            else
+            else if (Phases is null)
                 finite = optimizer.UpdateRange(parameters, gradients, layout, 0, parameters.Length);
+            else
+            {
+                long start = Stopwatch.GetTimestamp();
+                finite = optimizer.UpdateRange(parameters, gradients, layout, 0, parameters.Length);
+                long ticks = Stopwatch.GetTimestamp() - start;
+                Phases.AddWall(TrainingPhase.Update, ticks);
+                Phases.AddBusy(TrainingPhase.Update, 0, ticks);
+            }
             if (finite) return null;
             string? overflow = WeightsFile.FirstNonFinite(parameters, layout);
             optimizer.Undo(parameters);
