@@ -54,7 +54,8 @@ public sealed partial class QuantizedNetwork
             throw new ArgumentOutOfRangeException(nameof(options), options.Percentile, "The calibration percentile must be from 50 to 100 (the share of values kept at each end, in percent).");
         if (count < 1)
             throw new ArgumentOutOfRangeException(nameof(count), count, "Calibration needs at least one sample.");
-        Guard.Length(calibrationInputs.Length, count * network.InputSize, nameof(calibrationInputs), "count × InputSize");
+        if ((long)count * network.InputSize != calibrationInputs.Length)
+            throw new ArgumentException($"calibrationInputs has {calibrationInputs.Length} values; {count} samples of {network.InputSize} need {(long)count * network.InputSize}.", nameof(calibrationInputs));
         Guard.Finite(calibrationInputs, nameof(calibrationInputs));
         List<FoldedDense> layers = FoldedDenseChain.Read(network);
         foreach (FoldedDense layer in layers)
