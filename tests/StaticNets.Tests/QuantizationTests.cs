@@ -185,33 +185,130 @@ public class QuantizationTests
         Assert.All(Enumerable.Range(0, rows), r => Assert.Equal(1.0, values.AsSpan(r * 5, 5).ToArray().Sum(), 4));
     }
 
-    /// <summary>The quantized network from its definition, value by value, written apart from the kernels.</summary>
+    /// <summary>
+    /// The quantized network from its definition, value by value, written apart from the kernels: integer inputs kept
+    /// channel by channel (NCHW), each layer a convolution with the zero point as padding, the activation, max pooling
+    /// of the quantized values, and the flattened image read in PyTorch's order through the saved channels-last weights.
+    /// </summary>
     private static float[] Reference(QuantizedNetwork network, ReadOnlySpan<float> input)
     {
-        float[] x = input.ToArray();
-        float[] y = [];
-        foreach (Int8Layer layer in network.Int8Layers)
+        Int8Layer first = network.Int8Layers[0];
+        int[] q = input.ToArray().Select(v => (int)Math.Clamp(MathF.Round(v * (1f / first.InputScale)) + first.InputZeroPoint, 0f, 127f)).ToArray();
+        var layers = network.Int8Layers;
+        for (int l = 0; l < layers.Count; l++)
         {
-            var q = x.Select(v => (int)Math.Clamp(MathF.Round(v * (1f / layer.InputScale)) + layer.InputZeroPoint, 0f, 127f)).ToArray();
-            y = new float[layer.Outputs];
+            Int8Layer layer = layers[l];
+            LayerGeometry g = layer.Geometry;
+            int channels = g.Channels, height = g.Height, width = g.Width;
+            if (g.IsDense && l > 0 && !layers[l - 1].Geometry.IsDense)
+                (channels, height, width) = (layers[l - 1].Outputs, layers[l - 1].Geometry.PooledHeight, layers[l - 1].Geometry.PooledWidth);
+            int oh = g.OutputHeight, ow = g.OutputWidth;
+            var y = new float[layer.Outputs * oh * ow]; // channel by channel
             for (int o = 0; o < layer.Outputs; o++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++)
+                    {
+                        int sum = 0;
+                        if (g.IsDense)
+                        {
+                            // The saved weights read channels last; the values here are channel by channel.
+                            for (int c = 0; c < channels; c++)
+                                for (int p = 0; p < height * width; p++)
+                                    sum += (q[c * height * width + p] - layer.InputZeroPoint) * layer.Weights[o * layer.Inputs + p * channels + c];
+                        }
+                        else
+                            for (int c = 0; c < channels; c++)
+                                for (int ky = 0; ky < g.KernelHeight; ky++)
+                                    for (int kx = 0; kx < g.KernelWidth; kx++)
+                                    {
+                                        int iy = oy * g.StrideHeight - g.PaddingHeight + ky, ix = ox * g.StrideWidth - g.PaddingWidth + kx;
+                                        int value = iy < 0 || iy >= height || ix < 0 || ix >= width ? layer.InputZeroPoint : q[(c * height + iy) * width + ix];
+                                        sum += (value - layer.InputZeroPoint) * layer.Weights[o * layer.Inputs + (ky * g.KernelWidth + kx) * channels + c];
+                                    }
+                        float v = (float)sum * (layer.InputScale * layer.WeightScales[o]) + layer.Bias[o];
+                        y[(o * oh + oy) * ow + ox] = v > 0 ? v : layer.NegativeSlope * v;
+                    }
+            if (l == layers.Count - 1) return y;
+            Int8Layer next = layers[l + 1];
+            int[] quantized = y.Select(v => (int)Math.Clamp(MathF.Round(v * (1f / next.InputScale)) + next.InputZeroPoint, 0f, 127f)).ToArray();
+            if (g.Pool > 0)
             {
-                int sum = 0;
-                for (int i = 0; i < layer.Inputs; i++) sum += (q[i] - layer.InputZeroPoint) * layer.Weights[o * layer.Inputs + i];
-                float v = (float)sum * (layer.InputScale * layer.WeightScales[o]) + layer.Bias[o];
-                y[o] = v > 0 ? v : layer.NegativeSlope * v;
+                int ph = g.PooledHeight, pw = g.PooledWidth;
+                var pooled = new int[layer.Outputs * ph * pw];
+                for (int o = 0; o < layer.Outputs; o++)
+                    for (int py = 0; py < ph; py++)
+                        for (int px = 0; px < pw; px++)
+                        {
+                            int best = int.MinValue;
+                            for (int wy = 0; wy < g.Pool; wy++)
+                                for (int wx = 0; wx < g.Pool; wx++)
+                                    best = Math.Max(best, quantized[(o * oh + py * g.PoolStride + wy) * ow + px * g.PoolStride + wx]);
+                            pooled[(o * ph + py) * pw + px] = best;
+                        }
+                quantized = pooled;
             }
-            x = y;
+            q = quantized;
         }
-        return y;
+        throw new InvalidOperationException("no layers");
     }
+
+    [Fact]
+    public void A_quantized_convolutional_network_equals_its_scalar_reference_and_round_trips()
+    {
+        var net = new QuantCnn(seed: 3);
+        var rng = new Rng(6);
+        using (net.BeginWrite())
+        {
+            Initializers.Uniform(net.BatchNorm1RunningMean, 0.5, rng);
+            Initializers.Uniform(net.BatchNorm1RunningVariance, 0.5, rng);
+            for (int i = 0; i < net.BatchNorm1RunningVariance.Length; i++) net.BatchNorm1RunningVariance[i] += 1f;
+            Initializers.Normal(net.BatchNorm1Gamma, 1.0, rng);
+        }
+        float[] images = TestData.Normal(60 * QuantCnn.InputSize, rng);
+        QuantizedNetwork q = QuantizedNetwork.Quantize(net, images.AsSpan(0, 40 * QuantCnn.InputSize), 40);
+        Assert.Equal(["conv1", "conv2", "dense1"], q.Layers.Select(l => l.Name));
+        Assert.Equal(0, q.Layers[1].InputZeroPoint); // after ReLU and pooling
+
+        var batch = new float[60 * 4];
+        q.PredictBatch(images, batch, 60);
+        var logits = new float[4];
+        var probabilities = new float[4];
+        for (int s = 0; s < 60; s++)
+        {
+            q.PredictLogits(images.AsSpan(s * QuantCnn.InputSize, QuantCnn.InputSize), logits);
+            Assert.Equal(Reference(q, images.AsSpan(s * QuantCnn.InputSize, QuantCnn.InputSize)), logits);
+            q.Predict(images.AsSpan(s * QuantCnn.InputSize, QuantCnn.InputSize), probabilities);
+            Assert.Equal(probabilities, batch.AsSpan(s * 4, 4).ToArray());
+        }
+        // Close to the float network it came from.
+        var expected = new float[4];
+        int agree = 0;
+        for (int s = 0; s < 60; s++)
+        {
+            net.Predict(images.AsSpan(s * QuantCnn.InputSize, QuantCnn.InputSize), expected);
+            q.Predict(images.AsSpan(s * QuantCnn.InputSize, QuantCnn.InputSize), probabilities);
+            if (TensorIndex(expected) == TensorIndex(probabilities)) agree++;
+        }
+        Assert.True(agree >= 54, $"{agree} of 60 agree");
+
+        string path = Path.Combine(Directory.CreateTempSubdirectory("staticnets-int8-cnn-").FullName, "cnn.safetensors");
+        q.Save(path);
+        var again = new float[60 * 4];
+        QuantizedNetwork.Load(path).PredictBatch(images, again, 60);
+        Assert.Equal(batch, again);
+        float[] one = images.AsSpan(0, QuantCnn.InputSize).ToArray();
+        Assert.Equal(0, Allocations.Measure(() => q.Predict(one, probabilities)));
+        Directory.Delete(Path.GetDirectoryName(path)!, true);
+    }
+
+    private static int TensorIndex(float[] values) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(values);
 
     [Fact]
     public void Weights_come_back_within_half_a_step_and_the_ranges_follow_their_formula()
     {
         QuantMlp net = TrainedMlp(out Dataset data);
-        List<FoldedDense> folded = FoldedDenseChain.Read(net);
-        foreach (FoldedDense layer in folded)
+        List<FoldedLayer> folded = FoldedChain.Read(net);
+        foreach (FoldedLayer layer in folded)
         {
             Int8Layer q = Int8Layer.Quantize(layer, 0.1f, 3);
             for (int o = 0; o < layer.Outputs; o++)
@@ -284,8 +381,8 @@ public class QuantizationTests
         QuantMlp net = TrainedMlp(out Dataset data);
         var e = Assert.Throws<NotSupportedException>(() => QuantizedNetwork.Quantize(new BatchNormNet(1), new float[7], 1));
         Assert.Contains("Tanh", e.Message);
-        e = Assert.Throws<NotSupportedException>(() => QuantizedNetwork.Quantize(new ConvNet(1), new float[ConvNet.InputSize], 1));
-        Assert.Contains("vector input", e.Message);
+        e = Assert.Throws<NotSupportedException>(() => QuantizedNetwork.Quantize(new ConvBatchNormNet(1), new float[ConvBatchNormNet.InputSize], 1));
+        Assert.Contains("AvgPool2D", e.Message);
         Assert.Throws<ArgumentException>(() => QuantizedNetwork.Quantize(net, new float[36], 1));
         float[] nan = data.Features.AsSpan(0, 37).ToArray();
         nan[4] = float.NaN;
@@ -335,3 +432,10 @@ public class QuantizationTests
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(37)] [Dense(45, Bias = false)] [BatchNorm] [ReLU] [Dropout(0.2)] [Dense(19)] [LeakyReLU(0.1f)] [Dense(5)]
 public partial class QuantMlp;
+
+// Three input channels (the transposition to channels last), padding, BatchNorm folded per channel, overlapping
+// non-square pooling, a strided-free second convolution with LeakyReLU, then Flatten into a Dense.
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(3, 9, 8)] [Conv2D(5, 3, padding: 1, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(3, 2)]
+[Conv2D(7, 2)] [LeakyReLU(0.1f)] [Flatten] [Dropout(0.2)] [Dense(4)]
+public partial class QuantCnn;

@@ -7,29 +7,30 @@ namespace StaticNets.Quantization;
 /// </summary>
 internal static class Calibration
 {
-    public static (float Scale, int ZeroPoint)[] Run(List<FoldedDense> layers, ReadOnlySpan<float> samples, int count, QuantizationOptions options)
+    public static (float Scale, int ZeroPoint)[] Run(List<FoldedLayer> layers, ReadOnlySpan<float> samples, int count, QuantizationOptions options)
     {
-        int input = layers[0].Inputs;
+        int input = layers[0].Geometry.InputSize;
         bool percentile = options.Method == CalibrationMethod.Percentile;
         // Min/max needs two numbers per layer; a percentile keeps every input value of every layer (count × widths).
-        var values = percentile ? layers.Select(l => new float[(long)count * l.Inputs]).ToArray() : null;
+        var values = percentile ? layers.Select(l => new float[(long)count * l.Geometry.InputSize]).ToArray() : null;
         var min = new float[layers.Count];
         var max = new float[layers.Count];
         Array.Fill(min, float.PositiveInfinity);
         Array.Fill(max, float.NegativeInfinity);
-        int widest = layers.Max(l => Math.Max(l.Inputs, l.Outputs));
+        int widest = layers.Max(l => Math.Max(l.Geometry.InputSize, l.OutputSize));
         var x = new float[widest];
         var y = new float[widest];
+        LayerGeometry first = layers[0].Geometry;
         for (int s = 0; s < count; s++)
         {
-            samples.Slice(s * input, input).CopyTo(x);
+            ToChannelsLast(samples.Slice(s * input, input), first.Channels, first.Height * first.Width, x);
             for (int l = 0; l < layers.Count; l++)
             {
-                ReadOnlySpan<float> seen = x.AsSpan(0, layers[l].Inputs);
+                ReadOnlySpan<float> seen = x.AsSpan(0, layers[l].Geometry.InputSize);
                 min[l] = Math.Min(min[l], System.Numerics.Tensors.TensorPrimitives.Min(seen));
                 max[l] = Math.Max(max[l], System.Numerics.Tensors.TensorPrimitives.Max(seen));
-                if (values is not null) seen.CopyTo(values[l].AsSpan(s * layers[l].Inputs));
-                layers[l].Forward(seen, y.AsSpan(0, layers[l].Outputs));
+                if (values is not null) seen.CopyTo(values[l].AsSpan(s * seen.Length));
+                layers[l].Forward(seen, y.AsSpan(0, layers[l].OutputSize));
                 (x, y) = (y, x);
             }
         }
@@ -43,6 +44,19 @@ internal static class Calibration
         double tail = (100 - options.Percentile) / 100;
         int low = (int)Math.Floor(tail * (sorted.Length - 1)), high = (int)Math.Ceiling((1 - tail) * (sorted.Length - 1));
         return (sorted[low], sorted[high]);
+    }
+
+    /// <summary>A sample's values channel by channel (NCHW, as networks take them) into channels-last order.</summary>
+    public static void ToChannelsLast<T>(ReadOnlySpan<T> x, int channels, int plane, Span<T> y)
+    {
+        if (channels == 1 || plane == 1)
+        {
+            x.CopyTo(y);
+            return;
+        }
+        for (int c = 0; c < channels; c++)
+            for (int p = 0; p < plane; p++)
+                y[p * channels + c] = x[c * plane + p];
     }
 
     /// <summary>Scale and zero point mapping [min, max] (widened to hold 0) onto 0…127.</summary>

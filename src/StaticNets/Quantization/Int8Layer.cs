@@ -1,16 +1,19 @@
 namespace StaticNets.Quantization;
 
 /// <summary>
-/// One quantized dense layer: int8 weights with a scale per output (symmetric, −127…127), the float bias, and the
-/// affine 7-bit quantization of its input (scale and zero point, calibrated). Its output is
-/// y[o] = (Σᵢ (x_q[i] − z)·w_q[o, i])·s_x·s_w[o] + b[o], then the activation. Immutable.
+/// One quantized layer, a convolution over channels-last values (a Dense: 1×1 over a 1×1 image): int8 weights with a
+/// scale per output (symmetric, −127…127), the float bias, and the affine 7-bit quantization of its input (scale and
+/// zero point, calibrated). At each position y[o] = (Σᵢ (x_q[i] − z)·w_q[o, i])·s_x·s_w[o] + b[o] over the position's
+/// patch (padding reads as z, a real 0), then the activation, then max pooling. Immutable.
 /// </summary>
 internal sealed class Int8Layer
 {
-    public Int8Layer(string name, int inputs, int outputs, sbyte[] weights, float[] weightScales, float[] bias, float inputScale, int inputZeroPoint,
+    public Int8Layer(string name, LayerGeometry geometry, int outputs, sbyte[] weights, float[] weightScales, float[] bias, float inputScale, int inputZeroPoint,
         float negativeSlope, string activation)
     {
+        int inputs = geometry.Patch;
         Name = name;
+        Geometry = geometry;
         Inputs = inputs;
         Outputs = outputs;
         Weights = weights;
@@ -37,7 +40,13 @@ internal sealed class Int8Layer
     }
 
     public string Name { get; }
+    public LayerGeometry Geometry { get; }
+
+    /// <summary>Values of a position's patch (a Dense's inputs).</summary>
     public int Inputs { get; }
+
+    /// <summary>Values per sample after the activation and pooling (channels last).</summary>
+    public int OutputSize => Outputs * Geometry.PooledHeight * Geometry.PooledWidth;
     public int Outputs { get; }
 
     /// <summary>[Outputs, Inputs] row-major, as saved.</summary>
@@ -72,7 +81,7 @@ internal sealed class Int8Layer
     /// Symmetric per-output-channel int8 weights of <paramref name="layer"/> (PyTorch's per_channel_symmetric, restricted
     /// to ±127 so that negating a weight stays exact) and the layer quantized with the given input quantization.
     /// </summary>
-    public static Int8Layer Quantize(FoldedDense layer, float inputScale, int inputZeroPoint)
+    public static Int8Layer Quantize(FoldedLayer layer, float inputScale, int inputZeroPoint)
     {
         var weights = new sbyte[layer.Weights.Length];
         var scales = new float[layer.Outputs];
@@ -86,7 +95,7 @@ internal sealed class Int8Layer
             for (int i = 0; i < row.Length; i++)
                 weights[o * layer.Inputs + i] = (sbyte)Math.Clamp(MathF.Round(row[i] / scale), -Int8Kernels.MaxWeight, Int8Kernels.MaxWeight);
         }
-        return new Int8Layer(layer.Name, layer.Inputs, layer.Outputs, weights, scales, (float[])layer.Bias.Clone(), inputScale, inputZeroPoint,
+        return new Int8Layer(layer.Name, layer.Geometry, layer.Outputs, weights, scales, (float[])layer.Bias.Clone(), inputScale, inputZeroPoint,
             layer.NegativeSlope, layer.Activation);
     }
 }

@@ -10,7 +10,9 @@ public sealed partial class QuantizedNetwork
     private const string FormatVersion = "1";
 
     /// <summary>
-    /// Saves the quantized network as safetensors, atomically: per layer <c>layers.{i}.weight</c> (I8 [outputs, inputs]),
+    /// Saves the quantized network as safetensors, atomically: per layer <c>layers.{i}.weight</c> (I8 [outputs, patch];
+    /// a convolution's patch in kernel-row, kernel-column, channel order), <c>geometry</c> (I32 [11]: input channels,
+    /// rows, columns, kernel rows, columns, strides, paddings, pooling window and stride),
     /// <c>weight_scale</c> (F32 [outputs]), <c>bias</c> (F32 [outputs]), <c>input_scale</c> (F32 [1]),
     /// <c>input_zero_point</c> (U8 [1]) and <c>negative_slope</c> (F32 [1]); the metadata holds the format, the loss,
     /// the float network's architecture, the layers' names and activations and a CRC-32 of the data, which
@@ -35,6 +37,7 @@ public sealed partial class QuantizedNetwork
             metadata[prefix + "name"] = layer.Name;
             metadata[prefix + "activation"] = layer.Activation;
             tensors.Add(new SafeTensor(prefix + "weight", "I8", [layer.Outputs, layer.Inputs], (byte[])(Array)layer.Weights.Clone()));
+            tensors.Add(new SafeTensor(prefix + "geometry", "I32", [11], Ints(layer.Geometry.ToArray())));
             tensors.Add(new SafeTensor(prefix + "weight_scale", "F32", [layer.Outputs], SafeTensorsWriter.Floats(layer.WeightScales)));
             tensors.Add(new SafeTensor(prefix + "bias", "F32", [layer.Outputs], SafeTensorsWriter.Floats(layer.Bias)));
             tensors.Add(new SafeTensor(prefix + "input_scale", "F32", [1], SafeTensorsWriter.Floats([layer.InputScale])));
@@ -88,14 +91,30 @@ public sealed partial class QuantizedNetwork
                 used.Add(prefix + name);
                 return bytes.AsSpan(dataStart + (int)entry.Begin, (int)(entry.End - entry.Begin)).ToArray();
             }
+            byte[] geometryBytes = Data("geometry", "I32", 11);
+            var numbers = new int[11];
+            for (int i = 0; i < 11; i++) numbers[i] = BinaryPrimitives.ReadInt32LittleEndian(geometryBytes.AsSpan(4 * i));
+            LayerGeometry geometry = LayerGeometry.FromArray(numbers);
+            if (!geometry.IsValid)
+                throw SafeTensorsHeader.Invalid(path, $"has '{prefix}geometry' [{string.Join(", ", numbers)}], which no layer can have");
             if (!header.TryGet(prefix + "weight", out var weightEntry) || header.Shape(weightEntry).Length != 2)
                 throw SafeTensorsHeader.Invalid(path, $"has no two-dimensional tensor '{prefix}weight'");
             ulong outs = header.Shape(weightEntry)[0], ins = header.Shape(weightEntry)[1];
-            if (outs < 1 || ins < 1 || outs > int.MaxValue || ins > int.MaxValue / (Int8Kernels.MaxActivation * Int8Kernels.MaxWeight))
-                throw SafeTensorsHeader.Invalid(path, $"has '{prefix}weight' of shape [{outs}, {ins}], which int8 layers cannot have");
+            if (outs < 1 || outs > 1 << 24 || ins != (ulong)geometry.Patch || ins > int.MaxValue / (Int8Kernels.MaxActivation * Int8Kernels.MaxWeight))
+                throw SafeTensorsHeader.Invalid(path, $"has '{prefix}weight' of shape [{outs}, {ins}] for patches of {geometry.Patch} values");
             int outputs = (int)outs, inputs = (int)ins;
-            if (l > 0 && inputs != layers[l - 1].Outputs)
-                throw SafeTensorsHeader.Invalid(path, $"has layer {l} taking {inputs} inputs after a layer of {layers[l - 1].Outputs} outputs");
+            if (l > 0)
+            {
+                Int8Layer previous = layers[l - 1];
+                LayerGeometry before = previous.Geometry;
+                bool chains = geometry.IsDense
+                    ? geometry.InputSize == previous.OutputSize
+                    : geometry.Channels == previous.Outputs && geometry.Height == before.PooledHeight && geometry.Width == before.PooledWidth;
+                if (!chains)
+                    throw SafeTensorsHeader.Invalid(path, $"has layer {l} reading {geometry.Channels}×{geometry.Height}×{geometry.Width} values after a layer giving {previous.Outputs}×{before.PooledHeight}×{before.PooledWidth}");
+            }
+            if (l == count - 1 && !geometry.IsDense)
+                throw SafeTensorsHeader.Invalid(path, "ends with a convolution; the last layer is a Dense");
             sbyte[] weights = (sbyte[])(Array)Data("weight", "I8", outputs, inputs);
             if (Array.IndexOf(weights, sbyte.MinValue) is int bad and >= 0)
                 throw SafeTensorsHeader.Invalid(path, $"has weight {bad} of '{prefix}weight' at −128; quantized weights are −127 to 127");
@@ -106,7 +125,7 @@ public sealed partial class QuantizedNetwork
             if (zeroPoint > Int8Kernels.MaxActivation)
                 throw SafeTensorsHeader.Invalid(path, $"has '{prefix}input_zero_point' {zeroPoint}; 7-bit activations have zero points 0 to {Int8Kernels.MaxActivation}");
             float slope = Floats(Data("negative_slope", "F32", 1), positive: false, prefix + "negative_slope")[0];
-            layers[l] = new Int8Layer(Meta(prefix + "name"), inputs, outputs, weights, scales, bias, inputScale, zeroPoint, slope, Meta(prefix + "activation"));
+            layers[l] = new Int8Layer(Meta(prefix + "name"), geometry, outputs, weights, scales, bias, inputScale, zeroPoint, slope, Meta(prefix + "activation"));
         }
         if (header.Entries.FirstOrDefault(e => !used.Contains(e.Name)) is { Name: not null } extra)
             throw SafeTensorsHeader.Invalid(path, $"has a tensor '{SafeTensorsHeader.Shorten(extra.Name)}' that no layer of its {count} has");
@@ -123,6 +142,13 @@ public sealed partial class QuantizedNetwork
             }
             return values;
         }
+    }
+
+    private static byte[] Ints(int[] values)
+    {
+        var data = new byte[4 * values.Length];
+        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(4 * i), values[i]);
+        return data;
     }
 
     private static uint Checksum(IEnumerable<byte[]> parts)

@@ -19,22 +19,27 @@ public sealed partial class QuantizedNetwork
 {
     // Single-sample scratch larger than this lives in a buffer per thread instead of on the stack.
     private const int MaxStackBytes = 32 * 1024;
-    // Rows PredictBatch runs through the layers at a time (its per-thread buffer holds this many).
-    private const int ChunkRows = 64;
+    // PredictBatch runs up to this many samples through the layers at a time (fewer when a sample's scratch is large).
+    private const int ChunkSamples = 64, ChunkBytes = 4 << 20;
 
     [ThreadStatic] private static Scratch? t_scratch;
 
     private readonly Int8Layer[] _layers;
-    private readonly int _widestInput, _widestSums, _scratchBytes;
+    // Per sample: channels-last input bytes of a layer, its patch rows, their integer sums, and outputs before pooling.
+    private readonly int _activationBytes, _rowBytes, _sumBytes, _poolBytes, _scratchBytes, _chunk;
 
     internal QuantizedNetwork(Int8Layer[] layers, Loss loss, string architecture)
     {
         _layers = layers;
         Loss = loss;
         SourceArchitecture = architecture;
-        _widestInput = layers.Max(l => l.InputStride);
-        _widestSums = layers.Max(l => l.SumStride);
-        _scratchBytes = 2 * _widestInput + 4 * _widestSums + 4 * OutputSize;
+        static int Line(long bytes) => (int)((bytes + 63) / 64 * 64);
+        _activationBytes = Line(layers.Max(l => (long)l.Geometry.InputSize));
+        _rowBytes = Line(layers.Max(l => (long)l.Geometry.Positions * l.InputStride));
+        _sumBytes = Line(layers.Max(l => 4L * l.Geometry.Positions * l.SumStride));
+        _poolBytes = Line(layers.Max(l => l.Geometry.Pool > 0 ? (long)l.Geometry.Positions * l.Outputs : 0));
+        _scratchBytes = _activationBytes + _rowBytes + _sumBytes + _poolBytes;
+        _chunk = Math.Clamp(ChunkBytes / _scratchBytes, 1, ChunkSamples);
         Layers = layers.Select(l => new QuantizedLayerInfo(l.Name, l.Inputs, l.Outputs, l.Activation, l.InputScale, l.InputZeroPoint,
             l.WeightScales.Min(), l.WeightScales.Max())).ToArray();
     }
@@ -44,7 +49,8 @@ public sealed partial class QuantizedNetwork
     /// output channel, and calibrates each layer's input range on the first <paramref name="count"/> samples of
     /// <paramref name="calibrationInputs"/> (a few hundred to a few thousand training inputs, preprocessed as for
     /// training). Supports vector-input networks of Dense layers with BatchNorm, ReLU or LeakyReLU and dropout between
-    /// them; anything else is a <see cref="NotSupportedException"/> naming the layer.
+    /// them, and convolutional networks of Conv2D layers (with BatchNorm, ReLU or LeakyReLU and max pooling) then
+    /// Flatten and Dense layers; anything else is a <see cref="NotSupportedException"/> naming the layer.
     /// </summary>
     public static QuantizedNetwork Quantize(INetwork network, ReadOnlySpan<float> calibrationInputs, int count, QuantizationOptions? options = null)
     {
@@ -57,8 +63,8 @@ public sealed partial class QuantizedNetwork
         if ((long)count * network.InputSize != calibrationInputs.Length)
             throw new ArgumentException($"calibrationInputs has {calibrationInputs.Length} values; {count} samples of {network.InputSize} need {(long)count * network.InputSize}.", nameof(calibrationInputs));
         Guard.Finite(calibrationInputs, nameof(calibrationInputs));
-        List<FoldedDense> layers = FoldedDenseChain.Read(network);
-        foreach (FoldedDense layer in layers)
+        List<FoldedLayer> layers = FoldedChain.Read(network);
+        foreach (FoldedLayer layer in layers)
         {
             if (!layer.Weights.All(float.IsFinite) || !layer.Bias.All(float.IsFinite))
                 throw new ArgumentException($"{network.GetType().Name}'s {layer.Name} has a weight or bias that is NaN or infinite (after folding its BatchNorm); it cannot be quantized.", nameof(network));
@@ -72,7 +78,7 @@ public sealed partial class QuantizedNetwork
     }
 
     /// <summary>Features per input sample.</summary>
-    public int InputSize => _layers[0].Inputs;
+    public int InputSize => _layers[0].Geometry.InputSize;
 
     /// <summary>Values per output sample.</summary>
     public int OutputSize => _layers[^1].Outputs;
@@ -126,10 +132,10 @@ public sealed partial class QuantizedNetwork
         Guard.Length(inputs.Length, batchSize * InputSize, nameof(inputs), "batchSize × InputSize");
         Guard.Length(outputs.Length, batchSize * OutputSize, nameof(outputs), "batchSize × OutputSize");
         Guard.Finite(inputs, nameof(inputs));
-        Span<byte> scratch = ScratchFor(ChunkRows);
-        for (int start = 0; start < batchSize; start += ChunkRows)
+        Span<byte> scratch = ScratchFor(_chunk);
+        for (int start = 0; start < batchSize; start += _chunk)
         {
-            int rows = Math.Min(ChunkRows, batchSize - start);
+            int rows = Math.Min(_chunk, batchSize - start);
             Forward(inputs.Slice(start * InputSize, rows * InputSize), outputs.Slice(start * OutputSize, rows * OutputSize), rows, scratch);
         }
         Link(outputs, batchSize);
@@ -179,32 +185,55 @@ public sealed partial class QuantizedNetwork
         else if (Loss == Loss.SigmoidBinaryCrossEntropy) OutputKernels.Sigmoid(outputs, outputs);
     }
 
-    // Rows of inputs through every layer: quantize, integer products, dequantize (and quantize for the next layer).
-    private void Forward(ReadOnlySpan<float> inputs, Span<float> outputs, int rows, Span<byte> scratch)
+    // Samples through every layer: quantize (channels last), then per layer the patch rows, their integer products,
+    // and the dequantized outputs, quantized for the next layer (pooled there as bytes: max commutes with quantizing).
+    private void Forward(ReadOnlySpan<float> inputs, Span<float> outputs, int samples, Span<byte> scratch)
     {
-        int xBytes = rows * _widestInput;
-        Span<byte> x = scratch[..xBytes], next = scratch.Slice(xBytes, xBytes);
-        Span<int> sums = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(scratch.Slice(2 * xBytes, 4 * rows * _widestSums));
+        Span<byte> activations = scratch[..(samples * _activationBytes)];
+        Span<byte> rows = scratch.Slice(samples * _activationBytes, samples * _rowBytes);
+        Span<int> sums = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(scratch.Slice(samples * (_activationBytes + _rowBytes), samples * _sumBytes));
+        Span<byte> unpooled = scratch.Slice(samples * (_activationBytes + _rowBytes + _sumBytes), samples * _poolBytes);
         Int8Layer first = _layers[0];
-        for (int r = 0; r < rows; r++)
-            Requantize.Quantize(inputs.Slice(r * first.Inputs, first.Inputs), first.InverseInputScale, first.InputZeroPoint, x.Slice(r * first.InputStride, first.InputStride));
+        LayerGeometry g0 = first.Geometry;
+        for (int s = 0; s < samples; s++)
+        {
+            ReadOnlySpan<float> x = inputs.Slice(s * InputSize, InputSize);
+            Span<byte> a = activations.Slice(s * _activationBytes, InputSize);
+            if (g0.Channels == 1 || g0.Height * g0.Width == 1)
+                Requantize.Quantize(x, first.InverseInputScale, first.InputZeroPoint, a);
+            else
+            {
+                Span<byte> channelFirst = rows.Slice(s * _rowBytes, InputSize);
+                Requantize.Quantize(x, first.InverseInputScale, first.InputZeroPoint, channelFirst);
+                Calibration.ToChannelsLast<byte>(channelFirst, g0.Channels, g0.Height * g0.Width, a);
+            }
+        }
         for (int l = 0; l < _layers.Length; l++)
         {
             Int8Layer layer = _layers[l];
-            Int8Kernels.Dot(x, layer.InputStride, layer.Packed, sums, layer.SumStride, rows, layer.Quads, layer.Blocks);
-            Int8Layer? following = l + 1 < _layers.Length ? _layers[l + 1] : null;
-            for (int r = 0; r < rows; r++)
+            LayerGeometry g = layer.Geometry;
+            int positions = g.Positions, stride = layer.InputStride;
+            for (int s = 0; s < samples; s++)
+                Im2Col.Rows(activations.Slice(s * _activationBytes, g.InputSize), g, (byte)layer.InputZeroPoint, rows.Slice(s * positions * stride, positions * stride), stride);
+            Int8Kernels.Dot(rows, stride, layer.Packed, sums, layer.SumStride, samples * positions, layer.Quads, layer.Blocks);
+            Int8Layer? next = l + 1 < _layers.Length ? _layers[l + 1] : null;
+            for (int s = 0; s < samples; s++)
             {
-                ReadOnlySpan<int> rowSums = sums.Slice(r * layer.SumStride, layer.Outputs);
-                if (following is null)
-                    Requantize.Dequantize(rowSums, layer.Corrections, layer.Scales, layer.Bias, layer.NegativeSlope, outputs.Slice(r * layer.Outputs, layer.Outputs), default, 0, 0);
-                else
-                    Requantize.Dequantize(rowSums, layer.Corrections, layer.Scales, layer.Bias, layer.NegativeSlope, default,
-                        next.Slice(r * following.InputStride, following.InputStride), following.InverseInputScale, following.InputZeroPoint);
+                Span<byte> target = next is null ? default
+                    : g.Pool > 0 ? unpooled.Slice(s * positions * layer.Outputs, positions * layer.Outputs)
+                    : activations.Slice(s * _activationBytes, positions * layer.Outputs);
+                for (int p = 0; p < positions; p++)
+                {
+                    ReadOnlySpan<int> rowSums = sums.Slice((s * positions + p) * layer.SumStride, layer.Outputs);
+                    if (next is null)
+                        Requantize.Dequantize(rowSums, layer.Corrections, layer.Scales, layer.Bias, layer.NegativeSlope, outputs.Slice(s * layer.Outputs, layer.Outputs), default, 0, 0);
+                    else
+                        Requantize.Dequantize(rowSums, layer.Corrections, layer.Scales, layer.Bias, layer.NegativeSlope, default,
+                            target.Slice(p * layer.Outputs, layer.Outputs), next.InverseInputScale, next.InputZeroPoint);
+                }
+                if (next is not null && g.Pool > 0)
+                    Im2Col.MaxPool<byte>(target, layer.Outputs, g.OutputHeight, g.OutputWidth, g.Pool, g.PoolStride, activations.Slice(s * _activationBytes, layer.OutputSize));
             }
-            Span<byte> swap = x;
-            x = next;
-            next = swap;
         }
     }
 
