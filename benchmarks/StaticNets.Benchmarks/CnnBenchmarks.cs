@@ -31,13 +31,23 @@ public class CnnInference
         _torch = TorchModels.Cnn();
         _torch.eval();
         _tx = TorchModels.Images(_x, Batch, 1, 28, 28);
+        _int8 = QuantizedNetwork.Quantize(_net, Inputs.Normal(784, 32), 32);
     }
+
+    private QuantizedNetwork _int8 = null!;
 
     [Benchmark(Baseline = true, Description = "StaticNets")]
     public void StaticNets()
     {
         if (Batch == 1) _net.Predict(_x, _y);
         else _net.PredictBatch(_x, _y, Batch);
+    }
+
+    [Benchmark(Description = "StaticNets int8")]
+    public void StaticNetsInt8()
+    {
+        if (Batch == 1) _int8.Predict(_x, _y);
+        else _int8.PredictBatch(_x, _y, Batch);
     }
 
     [Benchmark(Description = "TorchSharp")]

@@ -11,7 +11,7 @@ const string Usage = """
     usage: EmbeddedInference [options]
       --model DIR     folder with the weights and standardizer.json          default ./fashion-mnist-output
       --network NAME  mlp (fashion-mnist.snw) or cnn (fashion-mnist-cnn.snw)  default mlp
-      --int8          the MLP quantized to int8 (fashion-mnist.int8.safetensors) instead of float32
+      --int8          the model quantized to int8 (fashion-mnist[-cnn].int8.safetensors) instead of float32
       --data DIR      folder with the Fashion-MNIST files (else found as the FashionMnist sample finds them)
       --images N      how many test images to classify, from the first          default 10000 (all)
       --help          this text
@@ -46,12 +46,7 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-if (int8 && network != Model.Mlp)
-{
-    Console.Error.WriteLine("error: --int8 runs the quantized MLP; the CNN is not quantized.");
-    return 2;
-}
-string weights = Path.Combine(modelFolder, int8 ? Models.Int8FileName : Models.WeightsFileName(network)), standardization = Path.Combine(modelFolder, "standardizer.json");
+string weights = Path.Combine(modelFolder, int8 ? Models.Int8FileName(network) : Models.WeightsFileName(network)), standardization = Path.Combine(modelFolder, "standardizer.json");
 if (!File.Exists(weights) || !File.Exists(standardization))
 {
     Console.Error.WriteLine($"No trained {(network == Model.Cnn ? "CNN" : "MLP")} in '{Path.GetFullPath(modelFolder)}'. Train one first:\n" +

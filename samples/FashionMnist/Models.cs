@@ -14,8 +14,8 @@ public enum Model
 /// <summary>Where each model's weights go (EmbeddedInference loads them by the same name).</summary>
 public static class Models
 {
-    /// <summary>The MLP quantized to int8 (QuantizedNetwork's safetensors file), in the output folder.</summary>
-    public const string Int8FileName = "fashion-mnist.int8.safetensors";
+    /// <summary>The model quantized to int8 (QuantizedNetwork's safetensors file), in the output folder.</summary>
+    public static string Int8FileName(Model model) => model == Model.Cnn ? "fashion-mnist-cnn.int8.safetensors" : "fashion-mnist.int8.safetensors";
 
     /// <summary>The weights file of <paramref name="model"/> in the output folder.</summary>
     public static string WeightsFileName(Model model) => model switch

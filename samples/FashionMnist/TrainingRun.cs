@@ -82,10 +82,11 @@ public static class TrainingRun
             log.WriteLine($"test accuracy with test-time augmentation (the mean over the image and 3 copies flipped at random) {EvaluateAugmented(net, test, copies, 4, options.Threads):F4}");
         }
         QuantizedNetwork? int8 = null;
-        if (options.Model == Model.Mlp)
+        if (options.Model != Model.Heads)
         {
-            // Post-training int8 quantization, calibrated on training images (never on the test set).
-            int calibration = Math.Min(1000, train.Count);
+            // Post-training int8 quantization, calibrated on training images (never on the test set; the CNN's float
+            // calibration pass is slower per image, and 200 images settle its ranges).
+            int calibration = Math.Min(options.Model == Model.Cnn ? 200 : 1000, train.Count);
             int8 = QuantizedNetwork.Quantize(net, train.Features.AsSpan(0, calibration * train.FeatureCount), calibration);
             QuantizationComparison comparison = int8.Compare(net, test);
             log.WriteLine($"int8 (post-training quantization, calibrated on {calibration} training images): test accuracy {comparison.Int8Accuracy:F4} " +
@@ -121,12 +122,12 @@ public static class TrainingRun
         Directory.CreateDirectory(options.OutputFolder);
         string weightsName = Models.WeightsFileName(options.Model);
         WeightsFile.Save(net, Path.Combine(options.OutputFolder, weightsName));
-        int8?.Save(Path.Combine(options.OutputFolder, Models.Int8FileName));
+        int8?.Save(Path.Combine(options.OutputFolder, Models.Int8FileName(options.Model)));
         standardizer.Save(Path.Combine(options.OutputFolder, "standardizer.json"));
         history.SaveCsv(Path.Combine(options.OutputFolder, "history.csv"));
         Curves.Save(history, Path.Combine(options.OutputFolder, "curves.png"));
         log.WriteLine();
-        log.WriteLine($"saved {weightsName}{(int8 is null ? "" : ", " + Models.Int8FileName)}, standardizer.json, history.csv and curves.png in {Path.GetFullPath(options.OutputFolder)}");
+        log.WriteLine($"saved {weightsName}{(int8 is null ? "" : ", " + Models.Int8FileName(options.Model))}, standardizer.json, history.csv and curves.png in {Path.GetFullPath(options.OutputFolder)}");
         return accuracy;
     }
 

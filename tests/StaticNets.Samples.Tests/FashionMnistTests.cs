@@ -20,7 +20,7 @@ public class FashionMnistTests(ITestOutputHelper output)
         var int8 = System.Text.RegularExpressions.Regex.Match(log.ToString(), @"int8 \(post-training quantization, calibrated on 1000 training images\): test accuracy (0\.\d{4}) \(([+-]\d+\.\d\d) points against float32\)");
         Assert.True(int8.Success, "no int8 accuracy line");
         Assert.True(Math.Abs(double.Parse(int8.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)) <= 0.3, int8.Value);
-        foreach (string file in new[] { "fashion-mnist.snw", Models.Int8FileName, "standardizer.json", "history.csv", "curves.png" })
+        foreach (string file in new[] { "fashion-mnist.snw", Models.Int8FileName(Model.Mlp), "standardizer.json", "history.csv", "curves.png" })
             Assert.True(File.Exists(Path.Combine(outputFolder, file)), file + " was not written");
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(outputFolder, "curves.png"))[..4]);
         Directory.Delete(outputFolder, true);
@@ -40,6 +40,11 @@ public class FashionMnistTests(ITestOutputHelper output)
         Assert.True(accuracy > 0.70, $"test accuracy {accuracy:F4} after 2 epochs of 3,000 images");
         Assert.Contains("Conv2D(32,3x3", log.ToString());
         Assert.True(File.Exists(Path.Combine(outputFolder, "fashion-mnist-cnn.snw")), "the CNN's weights were not written");
+        // The CNN quantized too: its int8 accuracy beside the float one, and a file that loads.
+        var int8 = System.Text.RegularExpressions.Regex.Match(log.ToString(), @"int8 \(post-training quantization, calibrated on 200 training images\): test accuracy (0\.\d{4}) \(([+-]\d+\.\d\d) points against float32\)");
+        Assert.True(int8.Success, "no int8 accuracy line for the CNN");
+        Assert.True(Math.Abs(double.Parse(int8.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)) <= 1.0, int8.Value);
+        Assert.Equal(FashionCnn.InputSize, QuantizedNetwork.Load(Path.Combine(outputFolder, Models.Int8FileName(Model.Cnn))).InputSize);
         var net = new FashionCnn(maxBatchSize: 1);
         WeightsFile.Load(net, Path.Combine(outputFolder, "fashion-mnist-cnn.snw"));
         Directory.Delete(outputFolder, true);

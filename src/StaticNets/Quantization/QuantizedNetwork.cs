@@ -4,10 +4,10 @@ using StaticNets.Quantization;
 namespace StaticNets;
 
 /// <summary>
-/// A trained dense network quantized to int8 after training: weights as int8 with a scale per output channel
-/// (symmetric), each layer's input as 7-bit integers with a scale and zero point calibrated on sample data, products
-/// summed in int32, biases and the last layer's logits in float. BatchNorm is folded into the Dense before it first;
-/// dropout is the identity. Predict returns what the float network's Predict returns (probabilities for the
+/// A trained network quantized to int8 after training: Dense and Conv2D weights as int8 with a scale per output
+/// channel (symmetric), each layer's input as 7-bit integers with a scale and zero point calibrated on sample data,
+/// products summed in int32, biases and the last layer's logits in float. BatchNorm is folded into the layer before it
+/// first; max pooling runs on the quantized values; dropout is the identity. Predict returns what the float network's Predict returns (probabilities for the
 /// cross-entropy losses), so the two are compared directly (<see cref="Compare"/>).
 /// <para>
 /// Threading: immutable once made; <see cref="Predict"/>, <see cref="PredictLogits"/> and <see cref="PredictBatch"/>
