@@ -213,9 +213,17 @@ public sealed partial class QuantizedNetwork
             Int8Layer layer = _layers[l];
             LayerGeometry g = layer.Geometry;
             int positions = g.Positions, stride = layer.InputStride;
-            for (int s = 0; s < samples; s++)
-                Im2Col.Rows(activations.Slice(s * _activationBytes, g.InputSize), g, (byte)layer.InputZeroPoint, rows.Slice(s * positions * stride, positions * stride), stride);
-            Int8Kernels.Dot(rows, stride, layer.Packed, sums, layer.SumStride, samples * positions, layer.Quads, layer.Blocks);
+            if (g.IsDense)
+            {
+                // A Dense reads each sample's values where they are: the bytes past its inputs meet packed zeros.
+                Int8Kernels.Dot(activations, _activationBytes, layer.Packed, sums, layer.SumStride, samples, layer.Quads, layer.Blocks);
+            }
+            else
+            {
+                for (int s = 0; s < samples; s++)
+                    Im2Col.Rows(activations.Slice(s * _activationBytes, g.InputSize), g, (byte)layer.InputZeroPoint, rows.Slice(s * positions * stride, positions * stride), stride);
+                Int8Kernels.Dot(rows, stride, layer.Packed, sums, layer.SumStride, samples * positions, layer.Quads, layer.Blocks);
+            }
             Int8Layer? next = l + 1 < _layers.Length ? _layers[l + 1] : null;
             for (int s = 0; s < samples; s++)
             {
