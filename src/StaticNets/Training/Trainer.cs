@@ -329,10 +329,20 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         return (Boundary(length, part), Boundary(length, part + 1));
     }
 
-    private void UpdatePart(int range)
+    // The update in chunks that the threads take in turn, so a thread that runs slower (its core, its caches) takes fewer:
+    // the update is elementwise, so who updates a chunk does not change a bit.
+    private const int UpdateChunks = 64;
+    private int _nextChunk;
+
+    private void UpdatePart(int part)
     {
-        (int start, int end) = Range(range);
-        _rangeFinite[range] = ((Optimizer)Optimizer).UpdateRange(Network.Parameters, Network.Gradients, Network.ParameterTensors, start, end);
+        int length = Network.Gradients.Length;
+        // Chunks start on 64-byte lines, so two threads never write one line.
+        int chunk = (length / UpdateChunks + 16) / 16 * 16;
+        bool finite = true;
+        for (int c = Interlocked.Increment(ref _nextChunk) - 1; c * chunk < length; c = Interlocked.Increment(ref _nextChunk) - 1)
+            finite &= ((Optimizer)Optimizer).UpdateRange(Network.Parameters, Network.Gradients, Network.ParameterTensors, c * chunk, Math.Min(length, (c + 1) * chunk));
+        _rangeFinite[part] = finite;
     }
 
     // The global norm from the reduction's per-range sums, added in range order (so a thread count stays reproducible).
@@ -466,6 +476,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             {
                 // Elementwise optimizers update ranges of the parameters in parallel, with the same result.
                 _phase = Phase.Update;
+                _nextChunk = 0;
                 Timed(TrainingPhase.Update, _runPool);
                 finite = !_rangeFinite.AsSpan(0, _parts).Contains(false);
             }
