@@ -260,6 +260,14 @@ public sealed partial class QuantizedNetwork
 }
 
 /// <summary>One layer of a <see cref="QuantizedNetwork"/>: its sizes, activation, input quantization and the range of its weight scales.</summary>
+/// <param name="Name">The float network's layer (<c>conv2</c>, <c>dense1</c>).</param>
+/// <param name="Inputs">Values each output reads: a Dense's inputs, a convolution's patch (kernel rows × columns × channels).</param>
+/// <param name="Outputs">Units, or filters.</param>
+/// <param name="Activation">The activation applied in the layer (<c>ReLU</c>, <c>LeakyReLU(0.1)</c>, <c>Identity</c>).</param>
+/// <param name="InputScale">The float value of one step of the layer's 7-bit input.</param>
+/// <param name="InputZeroPoint">The 7-bit value that stands for 0.</param>
+/// <param name="SmallestWeightScale">The smallest of the per-output weight steps.</param>
+/// <param name="LargestWeightScale">The largest of the per-output weight steps.</param>
 public sealed record QuantizedLayerInfo(string Name, int Inputs, int Outputs, string Activation, float InputScale, int InputZeroPoint,
     float SmallestWeightScale, float LargestWeightScale);
 
