@@ -86,7 +86,7 @@ internal struct Lanes
     private float _element;
 }
 
-internal readonly struct Simd512 : ISimd<Simd512>
+internal readonly partial struct Simd512 : ISimd<Simd512>
 {
     private readonly Vector512<float> _v;
     private Simd512(Vector512<float> v) => _v = v;
@@ -128,7 +128,7 @@ internal readonly struct Simd512 : ISimd<Simd512>
     }
 }
 
-internal readonly struct Simd256 : ISimd<Simd256>
+internal readonly partial struct Simd256 : ISimd<Simd256>
 {
     private readonly Vector256<float> _v;
     private Simd256(Vector256<float> v) => _v = v;
@@ -173,7 +173,7 @@ internal readonly struct Simd256 : ISimd<Simd256>
 }
 
 /// <summary>128 bits: SSE on every x64 (what NativeAOT targets by default), AdvSimd on ARM64.</summary>
-internal readonly struct Simd128 : ISimd<Simd128>
+internal readonly partial struct Simd128 : ISimd<Simd128>
 {
     private readonly Vector128<float> _v;
     private Simd128(Vector128<float> v) => _v = v;

@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using StaticNets.Kernels;
+
 namespace StaticNets.Quantization;
 
 /// <summary>
@@ -17,9 +19,9 @@ internal static class Requantize
     {
         if (q.Length < x.Length) throw new ArgumentException($"quantizing {x.Length} values needs as many bytes; got {q.Length}.");
         int i = 0;
-        if (Vector512.IsHardwareAccelerated) i = QuantizeLanes<Lanes512>(x, inverseScale, zeroPoint, q);
-        else if (Vector256.IsHardwareAccelerated) i = QuantizeLanes<Lanes256>(x, inverseScale, zeroPoint, q);
-        else if (Vector128.IsHardwareAccelerated) i = QuantizeLanes<Lanes128>(x, inverseScale, zeroPoint, q);
+        if (Vector512.IsHardwareAccelerated) i = QuantizeLanes<Simd512>(x, inverseScale, zeroPoint, q);
+        else if (Vector256.IsHardwareAccelerated) i = QuantizeLanes<Simd256>(x, inverseScale, zeroPoint, q);
+        else if (Vector128.IsHardwareAccelerated) i = QuantizeLanes<Simd128>(x, inverseScale, zeroPoint, q);
         for (; i < x.Length; i++) q[i] = QuantizeOne(x[i], inverseScale, zeroPoint);
     }
 
@@ -46,9 +48,9 @@ internal static class Requantize
         if (sums.Length < n || corrections.Length < n || bias.Length < n || (next.IsEmpty ? y.Length < n : next.Length < n))
             throw new ArgumentException($"dequantizing {n} outputs needs {n} sums, corrections, biases and outputs.");
         int i = 0;
-        if (Vector512.IsHardwareAccelerated) i = DequantizeLanes<Lanes512>(sums, corrections, scales, bias, negativeSlope, y, next, nextInverseScale, nextZeroPoint);
-        else if (Vector256.IsHardwareAccelerated) i = DequantizeLanes<Lanes256>(sums, corrections, scales, bias, negativeSlope, y, next, nextInverseScale, nextZeroPoint);
-        else if (Vector128.IsHardwareAccelerated) i = DequantizeLanes<Lanes128>(sums, corrections, scales, bias, negativeSlope, y, next, nextInverseScale, nextZeroPoint);
+        if (Vector512.IsHardwareAccelerated) i = DequantizeLanes<Simd512>(sums, corrections, scales, bias, negativeSlope, y, next, nextInverseScale, nextZeroPoint);
+        else if (Vector256.IsHardwareAccelerated) i = DequantizeLanes<Simd256>(sums, corrections, scales, bias, negativeSlope, y, next, nextInverseScale, nextZeroPoint);
+        else if (Vector128.IsHardwareAccelerated) i = DequantizeLanes<Simd128>(sums, corrections, scales, bias, negativeSlope, y, next, nextInverseScale, nextZeroPoint);
         for (; i < n; i++)
         {
             float v = DequantizeOne(sums[i], corrections[i], scales[i], bias[i], negativeSlope);
@@ -65,7 +67,7 @@ internal static class Requantize
         return v > 0 ? v : negativeSlope * v;
     }
 
-    internal static int QuantizeLanes<TL>(ReadOnlySpan<float> x, float inverseScale, int zeroPoint, Span<byte> q) where TL : struct, ILanes<TL>
+    internal static int QuantizeLanes<TL>(ReadOnlySpan<float> x, float inverseScale, int zeroPoint, Span<byte> q) where TL : struct, IQuantizeLanes<TL>
     {
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref byte qs = ref MemoryMarshal.GetReference(q);
@@ -77,7 +79,7 @@ internal static class Requantize
     }
 
     internal static int DequantizeLanes<TL>(ReadOnlySpan<int> sums, ReadOnlySpan<int> corrections, ReadOnlySpan<float> scales, ReadOnlySpan<float> bias,
-        float negativeSlope, Span<float> y, Span<byte> next, float nextInverseScale, int nextZeroPoint) where TL : struct, ILanes<TL>
+        float negativeSlope, Span<float> y, Span<byte> next, float nextInverseScale, int nextZeroPoint) where TL : struct, IQuantizeLanes<TL>
     {
         ref int s = ref MemoryMarshal.GetReference(sums);
         ref int c = ref MemoryMarshal.GetReference(corrections);
@@ -91,108 +93,10 @@ internal static class Requantize
         for (; i + TL.Count <= n; i += TL.Count)
         {
             TL v = TL.Add(TL.Multiply(TL.Difference(ref s, ref c, (nuint)i), TL.Load(ref m, (nuint)i)), TL.Load(ref b, (nuint)i));
-            v = TL.PositiveOr(v, TL.Multiply(slope, v));
+            v = TL.SelectPositive(v, v, TL.Multiply(slope, v));
             if (quantize) TL.StoreBytes(TL.ClampRound(TL.Multiply(v, inv), zp), ref qs, (nuint)i);
             else TL.Store(v, ref ys, (nuint)i);
         }
         return i;
-    }
-}
-
-/// <summary>The float lanes <see cref="Requantize"/> works on, one struct per width.</summary>
-internal interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
-{
-    static abstract int Count { get; }
-    static abstract TSelf Broadcast(float value);
-    static abstract TSelf Load(ref float source, nuint index);
-    static abstract void Store(TSelf value, ref float destination, nuint index);
-    /// <summary>(float)(a[i] − b[i]) per lane.</summary>
-    static abstract TSelf Difference(ref int a, ref int b, nuint index);
-    static abstract TSelf Multiply(TSelf a, TSelf b);
-    static abstract TSelf Add(TSelf a, TSelf b);
-    /// <summary>v &gt; 0 ? v : otherwise, per lane.</summary>
-    static abstract TSelf PositiveOr(TSelf v, TSelf otherwise);
-    /// <summary>clamp(round-half-even(v) + zeroPoint, 0, 127), as <see cref="Requantize.QuantizeOne"/>.</summary>
-    static abstract TSelf ClampRound(TSelf v, TSelf zeroPoint);
-    /// <summary>Lanes holding whole numbers 0–127, stored as bytes.</summary>
-    static abstract void StoreBytes(TSelf v, ref byte destination, nuint index);
-}
-
-internal readonly struct Lanes512(Vector512<float> v) : ILanes<Lanes512>
-{
-    private readonly Vector512<float> _v = v;
-    public static int Count => Vector512<float>.Count;
-    public static Lanes512 Broadcast(float value) => new(Vector512.Create(value));
-    public static Lanes512 Load(ref float source, nuint index) => new(Vector512.LoadUnsafe(ref source, index));
-    public static void Store(Lanes512 value, ref float destination, nuint index) => value._v.StoreUnsafe(ref destination, index);
-    public static Lanes512 Difference(ref int a, ref int b, nuint index) => new(Vector512.ConvertToSingle(Vector512.LoadUnsafe(ref a, index) - Vector512.LoadUnsafe(ref b, index)));
-    public static Lanes512 Multiply(Lanes512 a, Lanes512 b) => new(a._v * b._v);
-    public static Lanes512 Add(Lanes512 a, Lanes512 b) => new(a._v + b._v);
-    public static Lanes512 PositiveOr(Lanes512 v, Lanes512 otherwise) => new(Vector512.ConditionalSelect(Vector512.GreaterThan(v._v, Vector512<float>.Zero), v._v, otherwise._v));
-    public static Lanes512 ClampRound(Lanes512 v, Lanes512 zeroPoint) =>
-        new(Vector512.Min(Vector512.Max(Vector512.Round(v._v) + zeroPoint._v, Vector512<float>.Zero), Vector512.Create((float)Int8Kernels.MaxActivation)));
-    public static void StoreBytes(Lanes512 v, ref byte destination, nuint index)
-    {
-        Vector512<int> ints = Vector512.ConvertToInt32(v._v);
-        Vector512<short> shorts = Vector512.Narrow(ints, ints);
-        Vector512.Narrow(shorts, shorts).AsByte().GetLower().GetLower().StoreUnsafe(ref destination, index);
-    }
-}
-
-internal readonly struct Lanes256(Vector256<float> v) : ILanes<Lanes256>
-{
-    private readonly Vector256<float> _v = v;
-    public static int Count => Vector256<float>.Count;
-    public static Lanes256 Broadcast(float value) => new(Vector256.Create(value));
-    public static Lanes256 Load(ref float source, nuint index) => new(Vector256.LoadUnsafe(ref source, index));
-    public static void Store(Lanes256 value, ref float destination, nuint index) => value._v.StoreUnsafe(ref destination, index);
-    public static Lanes256 Difference(ref int a, ref int b, nuint index) => new(Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref a, index) - Vector256.LoadUnsafe(ref b, index)));
-    public static Lanes256 Multiply(Lanes256 a, Lanes256 b) => new(a._v * b._v);
-    public static Lanes256 Add(Lanes256 a, Lanes256 b) => new(a._v + b._v);
-    public static Lanes256 PositiveOr(Lanes256 v, Lanes256 otherwise) => new(Vector256.ConditionalSelect(Vector256.GreaterThan(v._v, Vector256<float>.Zero), v._v, otherwise._v));
-    public static Lanes256 ClampRound(Lanes256 v, Lanes256 zeroPoint) =>
-        new(Vector256.Min(Vector256.Max(Vector256.Round(v._v) + zeroPoint._v, Vector256<float>.Zero), Vector256.Create((float)Int8Kernels.MaxActivation)));
-    public static void StoreBytes(Lanes256 v, ref byte destination, nuint index)
-    {
-        Vector256<int> ints = Vector256.ConvertToInt32(v._v);
-        Vector256<short> shorts = Vector256.Narrow(ints, ints);
-        Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, index), Vector256.Narrow(shorts, shorts).AsUInt64().ToScalar());
-    }
-}
-
-internal readonly struct Lanes128(Vector128<float> v) : ILanes<Lanes128>
-{
-    private readonly Vector128<float> _v = v;
-    public static int Count => Vector128<float>.Count;
-    public static Lanes128 Broadcast(float value) => new(Vector128.Create(value));
-    public static Lanes128 Load(ref float source, nuint index) => new(Vector128.LoadUnsafe(ref source, index));
-    public static void Store(Lanes128 value, ref float destination, nuint index) => value._v.StoreUnsafe(ref destination, index);
-    public static Lanes128 Difference(ref int a, ref int b, nuint index) => new(Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref a, index) - Vector128.LoadUnsafe(ref b, index)));
-    public static Lanes128 Multiply(Lanes128 a, Lanes128 b) => new(a._v * b._v);
-    public static Lanes128 Add(Lanes128 a, Lanes128 b) => new(a._v + b._v);
-    public static Lanes128 PositiveOr(Lanes128 v, Lanes128 otherwise) => new(Vector128.ConditionalSelect(Vector128.GreaterThan(v._v, Vector128<float>.Zero), v._v, otherwise._v));
-    public static Lanes128 ClampRound(Lanes128 v, Lanes128 zeroPoint)
-    {
-        Vector128<float> limited = Vector128.MinNative(Vector128.MaxNative(v._v, Vector128.Create(-Requantize.RoundingLimit)), Vector128.Create(Requantize.RoundingLimit));
-        Vector128<float> rounded = limited + Vector128.Create(Requantize.RoundingShift) - Vector128.Create(Requantize.RoundingShift);
-        return new(Vector128.MinNative(Vector128.MaxNative(rounded + zeroPoint._v, Vector128<float>.Zero), Vector128.Create((float)Int8Kernels.MaxActivation)));
-    }
-    public static void StoreBytes(Lanes128 v, ref byte destination, nuint index)
-    {
-        Vector128<byte> bytes;
-        if (Sse2.IsSupported)
-        {
-            // Whole numbers 0–127: truncation and the saturating packs change nothing, in SSE2 alone.
-            Vector128<int> ints = Sse2.ConvertToVector128Int32WithTruncation(v._v);
-            Vector128<short> shorts = Sse2.PackSignedSaturate(ints, ints);
-            bytes = Sse2.PackUnsignedSaturate(shorts, shorts);
-        }
-        else
-        {
-            Vector128<int> ints = Vector128.ConvertToInt32(v._v);
-            Vector128<short> shorts = Vector128.Narrow(ints, ints);
-            bytes = Vector128.Narrow(shorts, shorts).AsByte();
-        }
-        Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, index), bytes.AsUInt32().ToScalar());
     }
 }
