@@ -23,7 +23,7 @@ internal static class Calibration
         LayerGeometry first = layers[0].Geometry;
         for (int s = 0; s < count; s++)
         {
-            ToChannelsLast(samples.Slice(s * input, input), first.Channels, first.Height * first.Width, x);
+            Im2Col.ToChannelsLast(samples.Slice(s * input, input), first.Channels, first.Height * first.Width, x);
             for (int l = 0; l < layers.Count; l++)
             {
                 ReadOnlySpan<float> seen = x.AsSpan(0, layers[l].Geometry.InputSize);
@@ -44,19 +44,6 @@ internal static class Calibration
         double tail = (100 - options.Percentile) / 100;
         int low = (int)Math.Floor(tail * (sorted.Length - 1)), high = (int)Math.Ceiling((1 - tail) * (sorted.Length - 1));
         return (sorted[low], sorted[high]);
-    }
-
-    /// <summary>A sample's values channel by channel (NCHW, as networks take them) into channels-last order.</summary>
-    public static void ToChannelsLast<T>(ReadOnlySpan<T> x, int channels, int plane, Span<T> y)
-    {
-        if (channels == 1 || plane == 1)
-        {
-            x.CopyTo(y);
-            return;
-        }
-        for (int c = 0; c < channels; c++)
-            for (int p = 0; p < plane; p++)
-                y[p * channels + c] = x[c * plane + p];
     }
 
     /// <summary>Scale and zero point mapping [min, max] (widened to hold 0) onto 0…127.</summary>

@@ -95,6 +95,19 @@ internal sealed record FoldedLayer(string Name, LayerGeometry Geometry, int Outp
 /// <summary>Gathering patches and pooling windows of channels-last values (floats to calibrate, bytes to infer).</summary>
 internal static class Im2Col
 {
+    /// <summary>A sample's values channel by channel (NCHW, as networks take them) into channels-last order.</summary>
+    public static void ToChannelsLast<T>(ReadOnlySpan<T> x, int channels, int plane, Span<T> y)
+    {
+        if (channels == 1 || plane == 1)
+        {
+            x.CopyTo(y);
+            return;
+        }
+        for (int c = 0; c < channels; c++)
+            for (int p = 0; p < plane; p++)
+                y[p * channels + c] = x[c * plane + p];
+    }
+
     /// <summary>The patch of position (oy, ox) into <paramref name="patch"/> (kernel row, column, channel); <paramref name="pad"/> outside the image.</summary>
     public static void Patch<T>(ReadOnlySpan<T> x, LayerGeometry g, int oy, int ox, T pad, Span<T> patch)
     {

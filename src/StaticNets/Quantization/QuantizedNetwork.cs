@@ -205,7 +205,7 @@ public sealed partial class QuantizedNetwork
             {
                 Span<byte> channelFirst = rows.Slice(s * _rowBytes, InputSize);
                 Requantize.Quantize(x, first.InverseInputScale, first.InputZeroPoint, channelFirst);
-                Calibration.ToChannelsLast<byte>(channelFirst, g0.Channels, g0.Height * g0.Width, a);
+                Im2Col.ToChannelsLast<byte>(channelFirst, g0.Channels, g0.Height * g0.Width, a);
             }
         }
         for (int l = 0; l < _layers.Length; l++)

@@ -39,7 +39,6 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private int[] _gatherOrder = [];
     private int _gatherFirst;
     private WorkerPool? _pool;
-    private readonly Action _runPool, _computeAlone; // made once: a step allocates nothing
     private readonly int _seed;
     private int _epoch;
     private Phase _phase;
@@ -55,8 +54,6 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     /// <param name="seed">Fixes the shuffling order.</param>
     public Trainer(TNetwork network, IOptimizer optimizer, int batchSize = 32, int seed = 0)
     {
-        _runPool = () => _pool!.Run();
-        _computeAlone = () => ComputePart(0);
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(optimizer);
         if (batchSize < network.MinBatchSize || batchSize > network.MaxBatchSize)
@@ -207,8 +204,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
                     {
                         // The rest of the step's wall time is the calling thread's own work.
                         long serial = Stopwatch.GetTimestamp() - stepStart - (Phases.ParallelTicks - timedBefore);
-                        Phases.AddWall(TrainingPhase.Serial, serial);
-                        Phases.AddBusy(TrainingPhase.Serial, 0, serial);
+                        Phases.AddAlone(TrainingPhase.Serial, serial);
                         Phases.EndStep(_parts);
                     }
                     long now = Stopwatch.GetTimestamp();
@@ -265,7 +261,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         for (int part = 0; part <= _parts; part++) _partStart[part] = Boundary(n, part);
         if (_parts == 1)
         {
-            Timed(TrainingPhase.Gradients, _computeAlone, alone: true);
+            long start = Phases is null ? 0 : Stopwatch.GetTimestamp();
+            ComputePart(0);
+            Phases?.AddAlone(TrainingPhase.Gradients, Stopwatch.GetTimestamp() - start);
             return _partLoss[0];
         }
         // Replicas start from the network's state (small, copied here) and read its parameters. The write scopes here end
@@ -273,9 +271,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         using (Network.BeginWrite())
             for (int part = 1; part < _parts; part++) Network.State.CopyTo(_replicas[part].State);
         _phase = Phase.Compute;
-        Timed(TrainingPhase.Gradients, _runPool);
+        RunPool(TrainingPhase.Gradients);
         _phase = Phase.Reduce;
-        Timed(TrainingPhase.Reduce, _runPool);
+        RunPool(TrainingPhase.Reduce);
         double loss = 0;
         for (int part = 0; part < _parts; part++)
             loss += (double)_partLoss[part] * PartWeight(part, n);
@@ -304,19 +302,12 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             part, Stopwatch.GetTimestamp() - start);
     }
 
-    // Runs `run` (the pool, or the work on this thread alone) and adds its wall time to `phase`.
-    private void Timed(TrainingPhase phase, Action run, bool alone = false)
+    // Runs the pool for `phase` and adds its wall time.
+    private void RunPool(TrainingPhase phase)
     {
-        if (Phases is null)
-        {
-            run();
-            return;
-        }
-        long start = Stopwatch.GetTimestamp();
-        run();
-        long ticks = Stopwatch.GetTimestamp() - start;
-        Phases.AddWall(phase, ticks);
-        if (alone) Phases.AddBusy(phase, 0, ticks);
+        long start = Phases is null ? 0 : Stopwatch.GetTimestamp();
+        _pool!.Run();
+        Phases?.AddWall(phase, Stopwatch.GetTimestamp() - start);
     }
 
     // Where part `part` of `length` items split into _parts near-equal runs begins (the batch's rows, the parameters).
@@ -477,18 +468,14 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
                 // Elementwise optimizers update ranges of the parameters in parallel, with the same result.
                 _phase = Phase.Update;
                 _nextChunk = 0;
-                Timed(TrainingPhase.Update, _runPool);
+                RunPool(TrainingPhase.Update);
                 finite = !_rangeFinite.AsSpan(0, _parts).Contains(false);
             }
-            else if (Phases is null)
-                finite = optimizer.UpdateRange(parameters, gradients, layout, 0, parameters.Length);
             else
             {
-                long start = Stopwatch.GetTimestamp();
+                long start = Phases is null ? 0 : Stopwatch.GetTimestamp();
                 finite = optimizer.UpdateRange(parameters, gradients, layout, 0, parameters.Length);
-                long ticks = Stopwatch.GetTimestamp() - start;
-                Phases.AddWall(TrainingPhase.Update, ticks);
-                Phases.AddBusy(TrainingPhase.Update, 0, ticks);
+                Phases?.AddAlone(TrainingPhase.Update, Stopwatch.GetTimestamp() - start);
             }
             if (finite) return null;
             string? overflow = WeightsFile.FirstNonFinite(parameters, layout);

@@ -67,6 +67,13 @@ public sealed class TrainingPhases
 
     internal void AddBusy(TrainingPhase phase, int thread, long ticks) => _busy[(int)phase * MaxThreads + thread] += ticks;
 
+    /// <summary>Time of a phase the calling thread ran alone: as long on the wall as it was busy.</summary>
+    internal void AddAlone(TrainingPhase phase, long ticks)
+    {
+        AddWall(phase, ticks);
+        AddBusy(phase, 0, ticks);
+    }
+
     internal void EndStep(int threads)
     {
         Steps++;
