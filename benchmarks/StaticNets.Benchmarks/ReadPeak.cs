@@ -8,6 +8,8 @@ namespace StaticNets.Benchmarks;
 /// How fast one core reads a block that stays in the cache, for the bandwidth-bound cases: summing it with
 /// eight independent vector accumulators at the widest vector width (no other work; both sizes are multiples of
 /// 8 vectors). GB/s = bytes / time.
+/// - 229 KB is the MLP's int8 weights (234,752 bytes, rounded down to whole groups of 8 vectors), which int8 batch-1
+///   inference reads once per call from L2: the time below which that case cannot go.
 /// - 940 KB is the MLP's float32 weights, which batch-1 inference reads once per call (from L2 where it holds them:
 ///   2 MiB per core on the Xeon of rounds 1-4, 1 MiB on the Zen 4 of round 5).
 /// - 3,762 KB is what Adam touches per step on the same MLP: parameters, gradients and both moments (L3 on both).
@@ -16,7 +18,7 @@ public class ReadPeak
 {
     private ArraySegment<float> _block;
 
-    [Params(940, 3762)]
+    [Params(229, 940, 3762)]
     public int KB { get; set; }
 
     [GlobalSetup]
