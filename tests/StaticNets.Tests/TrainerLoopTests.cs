@@ -74,6 +74,11 @@ public class TrainerLoopTests(ITestOutputHelper output)
         for (int e = 0; e < oneNorms.Length; e++)
             Assert.True(Math.Abs(oneNorms[e] - twoNorms[e]) <= 1e-4 * oneNorms[e], $"epoch {e + 1}: mean gradient norm {twoNorms[e]} on two threads, {oneNorms[e]} on one");
         Assert.Equal(two, Train(2).Parameters); // a given thread count is reproducible to the bit
+        // Three threads split the parameters at 64-byte lines into unequal ranges (reduction and update): every value
+        // must still be reduced and updated once.
+        var (three, _) = Train(3);
+        double worstThree = one.Zip(three, (a, b) => Math.Abs(a - b) / Math.Max(1e-3, Math.Abs(a))).Max();
+        Assert.True(worstThree < 1e-4, $"three threads diverged from one: {worstThree:E2}");
     }
 
     [Fact]

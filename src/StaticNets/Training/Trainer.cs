@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace StaticNets;
 
@@ -313,27 +315,37 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     // Where part `part` of `length` items split into _parts near-equal runs begins (the batch's rows, the parameters).
     private int Boundary(int length, int part) => (int)((long)length * part / _parts);
 
-    // One of _parts near-equal ranges of the parameter block.
+    // One of _parts near-equal ranges of the parameter block, starting on a 64-byte line (16 floats from the block's
+    // aligned start), so two threads never write one line.
     private (int Start, int End) Range(int part)
     {
         int length = Network.Gradients.Length;
-        return (Boundary(length, part), Boundary(length, part + 1));
+        int LineStart(int p) => p == _parts ? length : Boundary(length, p) / 16 * 16;
+        return (LineStart(part), LineStart(part + 1));
     }
 
-    // The update in chunks that the threads take in turn, so a thread that runs slower (its core, its caches) takes fewer:
-    // the update is elementwise, so who updates a chunk does not change a bit.
-    private const int UpdateChunks = 64;
-    private int _nextChunk;
-
+    // The update of range `part`, the range this thread summed in the reduction: its gradients are in this core's cache,
+    // and so are the optimizer's moments and kept values, which only this thread touches (ranges by thread count, so
+    // the same from step to step). The update is elementwise, so who updates a value does not change a bit.
     private void UpdatePart(int part)
     {
-        int length = Network.Gradients.Length;
-        // Chunks start on 64-byte lines, so two threads never write one line.
-        int chunk = (length / UpdateChunks + 16) / 16 * 16;
-        bool finite = true;
-        for (int c = Interlocked.Increment(ref _nextChunk) - 1; c * chunk < length; c = Interlocked.Increment(ref _nextChunk) - 1)
-            finite &= ((Optimizer)Optimizer).UpdateRange(Network.Parameters, Network.Gradients, Network.ParameterTensors, c * chunk, Math.Min(length, (c + 1) * chunk));
-        _rangeFinite[part] = finite;
+        (int start, int end) = Range(part);
+        ClaimLines(Network.Parameters[start..end]);
+        _rangeFinite[part] = ((Optimizer)Optimizer).UpdateRange(Network.Parameters, Network.Gradients, Network.ParameterTensors, start, end);
+    }
+
+    // Takes the cache lines of `values` into this core's cache for writing, before the update writes them. Every replica
+    // read every parameter in the gradients phase, so each line is also in the other cores' caches, and the update's
+    // first write to a line waits for the other copies to be invalidated. Inside the update's loop, bound by its division
+    // and square root, those waits came one after another and doubled its time; written back here in a tight loop (one
+    // store per 64-byte line, the value it holds, so nothing changes) the waits overlap. Nothing else reads or writes the
+    // parameters during the update phase.
+    private static void ClaimLines(Span<float> values)
+    {
+        Span<int> bits = MemoryMarshal.Cast<float, int>(values);
+        ref int first = ref MemoryMarshal.GetReference(bits);
+        for (int i = 0; i < bits.Length; i += 16)
+            Volatile.Write(ref Unsafe.Add(ref first, i), Unsafe.Add(ref first, i));
     }
 
     // The global norm from the reduction's per-range sums, added in range order (so a thread count stays reproducible).
@@ -467,7 +479,6 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             {
                 // Elementwise optimizers update ranges of the parameters in parallel, with the same result.
                 _phase = Phase.Update;
-                _nextChunk = 0;
                 RunPool(TrainingPhase.Update);
                 finite = !_rangeFinite.AsSpan(0, _parts).Contains(false);
             }
