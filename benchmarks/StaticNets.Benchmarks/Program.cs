@@ -6,7 +6,8 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using StaticNets.Benchmarks.Peers;
 
 // dotnet run -c Release --project benchmarks/StaticNets.Benchmarks -- [--quick] [BenchmarkDotNet options]
-// --phases prints where an MLP epoch's time goes on 1 and 2 threads (no BenchmarkDotNet run).
+// --phases prints where an MLP epoch's time goes, phase by phase: batch 128 on 1 and 2 threads, batch 32 on 1 (no
+// BenchmarkDotNet run).
 // --quick uses BenchmarkDotNet's ShortRun job (a few minutes for the whole suite). Benchmarks run in this
 // process, whose output folder holds the TorchSharp native library patched for this Debian (see LibTorchSharpFix).
 // Median and Min stand beside the Mean: this 2-core VM has outlier iterations that move the Mean between runs.
