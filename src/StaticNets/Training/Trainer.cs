@@ -337,9 +337,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     // Takes the cache lines of `values` into this core's cache for writing, before the update writes them. Every replica
     // read every parameter in the gradients phase, so each line is also in the other cores' caches, and the update's
     // first write to a line waits for the other copies to be invalidated. Inside the update's loop, bound by its division
-    // and square root, those waits came one after another and doubled its time; written back here in a tight loop (one
-    // store per 64-byte line, the value it holds, so nothing changes) the waits overlap. Nothing else reads or writes the
-    // parameters during the update phase.
+    // and square root, those waits come one after another; written back here in a tight loop (one store per 64-byte
+    // line, the value it holds, so nothing changes) they overlap (benchmarks/README.md has the phase times). Nothing else
+    // reads or writes the parameters during the update phase.
     private static void ClaimLines(Span<float> values)
     {
         Span<int> bits = MemoryMarshal.Cast<float, int>(values);
