@@ -37,9 +37,9 @@ internal static class Calibration
         return Enumerable.Range(0, layers.Count).Select(l => Affine(values is null ? (min[l], max[l]) : Range(values[l], options))).ToArray();
     }
 
-    private static (float Min, float Max) Range(float[] values, QuantizationOptions options)
+    // The percentile range of a layer's kept inputs, sorting them in place (they serve nothing else).
+    private static (float Min, float Max) Range(float[] sorted, QuantizationOptions options)
     {
-        var sorted = (float[])values.Clone();
         Array.Sort(sorted);
         double tail = (100 - options.Percentile) / 100;
         int low = (int)Math.Floor(tail * (sorted.Length - 1)), high = (int)Math.Ceiling((1 - tail) * (sorted.Length - 1));

@@ -134,9 +134,9 @@ public sealed partial class QuantizedNetwork
         float[] Floats(byte[] data, bool positive, string name)
         {
             var values = new float[data.Length / 4];
+            WeightsFile.ReadFloats(data, values);
             for (int i = 0; i < values.Length; i++)
             {
-                values[i] = BinaryPrimitives.ReadSingleLittleEndian(data.AsSpan(4 * i));
                 if (!float.IsFinite(values[i]) || (positive && !(values[i] > 0)))
                     throw SafeTensorsHeader.Invalid(path, $"has value {i} of '{name}' = {values[i].ToString(CultureInfo.InvariantCulture)}; it must be {(positive ? "positive and " : "")}finite");
             }

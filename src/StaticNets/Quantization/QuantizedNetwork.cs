@@ -22,7 +22,7 @@ public sealed partial class QuantizedNetwork
     // PredictBatch runs up to this many samples through the layers at a time (fewer when a sample's scratch is large).
     private const int ChunkSamples = 64, ChunkBytes = 4 << 20;
 
-    [ThreadStatic] private static Scratch? t_scratch;
+    [ThreadStatic] private static byte[]? t_scratch;
 
     private readonly Int8Layer[] _layers;
     // Per sample: channels-last input bytes of a layer, its patch rows, their integer sums, and outputs before pooling.
@@ -248,14 +248,9 @@ public sealed partial class QuantizedNetwork
     private Span<byte> ScratchFor(int rows)
     {
         int bytes = rows * _scratchBytes;
-        Scratch? scratch = t_scratch;
-        if (scratch is null || scratch.Bytes.Length < bytes) t_scratch = scratch = new Scratch(new byte[bytes]);
-        return scratch.Bytes.AsSpan(0, bytes);
-    }
-
-    private sealed class Scratch(byte[] bytes)
-    {
-        public byte[] Bytes { get; } = bytes;
+        byte[]? scratch = t_scratch;
+        if (scratch is null || scratch.Length < bytes) t_scratch = scratch = new byte[bytes];
+        return scratch.AsSpan(0, bytes);
     }
 }
 

@@ -43,11 +43,9 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
     private WorkerPool? _pool;
     private readonly int _seed;
     private int _epoch;
-    private Phase _phase;
-
-    // What the worker pool runs: a slice of the batch each, then a range of the gradient reduction, then a
-    // range of the optimizer update.
-    private enum Phase { Compute, Reduce, Update }
+    // What the worker pool runs (RunPool sets it): a slice of the batch each (Gradients), then a range of the gradient
+    // reduction (Reduce), then a range of the optimizer update (Update).
+    private TrainingPhase _phase;
 
     /// <summary>A trainer for <paramref name="network"/>.</summary>
     /// <param name="network">The network; its parameters are updated in place.</param>
@@ -272,9 +270,7 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         // before the pool runs: a worker's own scope must never wait on one this thread holds while it waits for the workers.
         using (Network.BeginWrite())
             for (int part = 1; part < _parts; part++) Network.State.CopyTo(_replicas[part].State);
-        _phase = Phase.Compute;
         RunPool(TrainingPhase.Gradients);
-        _phase = Phase.Reduce;
         RunPool(TrainingPhase.Reduce);
         double loss = 0;
         for (int part = 0; part < _parts; part++)
@@ -296,17 +292,17 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
         long start = Phases is null ? 0 : Stopwatch.GetTimestamp();
         switch (_phase)
         {
-            case Phase.Compute: ComputePart(part); break;
-            case Phase.Reduce: ReducePart(part); break;
+            case TrainingPhase.Gradients: ComputePart(part); break;
+            case TrainingPhase.Reduce: ReducePart(part); break;
             default: UpdatePart(part); break;
         }
-        Phases?.AddBusy(_phase switch { Phase.Compute => TrainingPhase.Gradients, Phase.Reduce => TrainingPhase.Reduce, _ => TrainingPhase.Update },
-            part, Stopwatch.GetTimestamp() - start);
+        Phases?.AddBusy(_phase, part, Stopwatch.GetTimestamp() - start);
     }
 
-    // Runs the pool for `phase` and adds its wall time.
+    // Runs `phase` on the pool and adds its wall time.
     private void RunPool(TrainingPhase phase)
     {
+        _phase = phase;
         long start = Phases is null ? 0 : Stopwatch.GetTimestamp();
         _pool!.Run();
         Phases?.AddWall(phase, Stopwatch.GetTimestamp() - start);
@@ -478,7 +474,6 @@ public sealed class Trainer<TNetwork> where TNetwork : ITrainableNetwork
             if (_parts > 1 && optimizer.UpdatesElementwise)
             {
                 // Elementwise optimizers update ranges of the parameters in parallel, with the same result.
-                _phase = Phase.Update;
                 RunPool(TrainingPhase.Update);
                 finite = !_rangeFinite.AsSpan(0, _parts).Contains(false);
             }

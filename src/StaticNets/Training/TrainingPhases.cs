@@ -99,7 +99,7 @@ public sealed class TrainingPhases
             text.Append(c, $"{phase,-11}  {wall * perStep,12:F1}  {wall / Math.Max(1e-12, TotalSeconds),5:P0}");
             for (int t = 0; t < Threads; t++)
             {
-                double busy = phase == TrainingPhase.Serial && t > 0 ? 0 : BusySeconds(phase, t);
+                double busy = BusySeconds(phase, t); // 0 for a worker in Serial: it waits
                 text.Append(c, $"  {busy * perStep,13:F1}  {(wall - busy) * perStep,5:F1}");
             }
             text.AppendLine();
